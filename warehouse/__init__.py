@@ -1,0 +1,1 @@
+"""DuckDB layout, landing and atomic publication of the marts."""
