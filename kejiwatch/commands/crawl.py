@@ -1,0 +1,9 @@
+"""CLI commands: crawl (not implemented yet)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    pass
