@@ -1,0 +1,420 @@
+"""Article pages → title, publish date, source line, clean body text, tables and attachment links.
+
+``parse_article(html, url, config=None)`` is the one entry point. With a portal config that has
+selectors, those are used field by field; anything they miss (or every field when ``config`` is
+None) comes from the generic parser, which relies on what Chinese government pages share:
+
+* the national government-website meta tags (``ArticleTitle``, ``PubDate``, ``ContentSource``
+  and their variants: lowercase names, ``Maketime``, ``createDate``, ``publishdate`` …);
+* the meta line (``发布时间：… 来源：…``, Discuz ``发表于``) for date and source;
+* the body: a known CMS container (TRS_Editor, Hanweb #zoom, Ucap, …) or, failing that, the
+  block with the highest content density (punctuated non-link text credited to its parents).
+
+Boilerplate that these sites put inside or right after the body is stripped: tool strips
+(【打印本页】, 字体：大 中 小), 上一篇/下一篇 and 相关文章 blocks, footers, breadcrumbs and the Discuz
+archiver's ``页: [1]`` / ``查看完整版本``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+from scrapers.dates import DATE_RE, parse_date
+from scrapers.tables import Grid, extract_tables, html_table_to_grid
+
+ATTACHMENT_EXTS = ("xls", "xlsx", "csv", "pdf", "doc", "docx", "wps", "et", "zip", "rar", "txt")
+
+# meta name (lower-cased, spaces removed) → field, in order of preference
+META_TITLE = ("articletitle", "title", "og:title")
+META_DATE = ("pubdate", "publishdate", "publishtime", "firstpublishedtime", "article:published_time",
+             "maketime", "createdate", "htmlgeneratetime")
+META_SOURCE = ("contentsource", "source", "articlesource")
+
+# Containers of the CMS platforms met on bureau sites (see docs of the portal research).
+KNOWN_BODY = (
+    "div.TRS_Editor", ".TRS_Editor", "#zoom", "#UCAP-CONTENT", "ucapcontent", "#detailContent",
+    ".wzcon", ".pages_content", ".article-content", ".article_content", ".art_con",
+)
+
+BLOCK_TAGS = {"p", "div", "table", "tr", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+              "article", "header", "footer", "blockquote", "pre", "dl", "dt", "dd", "form", "center",
+              "thead", "tbody", "main", "aside", "nav", "hr"}
+DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "select", "button", "input",
+             "textarea", "svg", "canvas", "head", "template")
+# ids/classes of chrome, never of content
+CHROME_RE = re.compile(
+    r"(^|[-_ ])(footer|foot|header|nav|navbar|menu|breadcrumb|crumb|position|location|share|bdshare|"
+    r"print|toolbar|tool|sidebar|side|related|relate|xgwz|comment|pagination|pager|copyright|"
+    r"topbar|banner|search|login|ad|ads)([-_ ]|\d|$)",
+    re.I,
+)
+
+# Text that tool strips and footers put in; removed wherever it appears.
+TOOL_TOKENS = re.compile(
+    r"【\s*(?:打印本页|打印|关闭窗口|关闭|收藏|返回顶部|我要纠错|纠错)\s*】|"
+    r"(?:字体|字号)\s*[：:]?\s*[【〖\[]?\s*大\s*中\s*小\s*[】〗\]]?|"
+    r"【\s*(?:字体|字号)\s*[：:]?\s*大\s*中\s*小\s*】|"
+    r"扫一扫在手机(?:上)?打开当前页|分享到\s*[：:]?|"
+    r"\[\s*(?:打印|关闭|返回)\s*\]"
+)
+# A line starting like this ends the article (everything after is navigation or chrome).
+END_LINE = re.compile(
+    r"^\s*(?:上一篇|下一篇|上一条|下一条|相关文章|相关链接|相关阅读|相关新闻|相关信息|相关稿件|【相关|"
+    r"查看完整版本|版权所有|Copyright|网站标识码|主办单位|主办[：:]|技术支持|网站地图|联系我们|"
+    r"Powered by)",
+    re.I,
+)
+# Lines dropped but not ending the article.
+DROP_LINE = re.compile(
+    r"^\s*(?:页\s*[：:]\s*(?:\[?\d+\]?\s*)+$|当前位置|您现在的位置|您的位置|"
+    r"(?:打印|关闭|返回|收藏)\s*$|浏览次数\s*[：:]|访问次数\s*[：:]|点击\s*[：:]|阅读\s*[：:]?\s*\d*\s*次?$)"
+)
+META_LINE = re.compile(
+    r"^\s*[\[【(（]?\s*(?:发布时间|发布日期|发表时间|更新时间|日期|时间|来源|信息来源|文章来源|作者|"
+    r"发表于|发布者|发布机构|编辑|责任编辑|浏览次数|点击数|字号)\s*[：:]"
+)
+# Discuz archiver: "<user> 发表于 2023-8-23 10:05"
+AUTHOR_LINE = re.compile(r"^\S{1,30}\s+发表于\s*" + DATE_RE.pattern + r"\s*$")
+SOURCE_RE = re.compile(
+    r"(?:信息来源|文章来源|稿件来源|来源|来自)\s*[：:]\s*(?P<s>[^\s|｜【\[]{2,40}?)"
+    r"(?=\s{1,}|$|\||｜|【|\[|发布|时间|日期|作者|浏览|点击|字号|字体|编辑)"
+)
+LABELLED_DATE_RE = re.compile(
+    r"(?:发布时间|发布日期|发表时间|发表于|成文日期|更新时间|日期|时间)\s*[：:]?\s*[\[【]?\s*"
+    + DATE_RE.pattern
+)
+TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|——| - | – |-{2,})\s*")
+
+
+@dataclass
+class AttachmentLink:
+    url: str
+    name: str
+    ext: str
+
+
+@dataclass
+class ParsedArticle:
+    title: str | None
+    published_at: datetime | None
+    source: str | None
+    body_text: str
+    tables: list[Grid] = field(default_factory=list)
+    attachments: list[AttachmentLink] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    method: str = "generic"  # generic | selectors | mixed
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _norm_space(s: str) -> str:
+    return re.sub(r"[ \t\r\f\v\xa0\u3000]+", " ", s).strip()
+
+
+def _norm_line(s: str) -> str:
+    """Like _norm_space but keeps the tabs that separate table cells."""
+    return "\t".join(_norm_space(part) for part in s.split("\t")).strip()
+
+
+def read_meta(soup: BeautifulSoup) -> dict[str, str]:
+    """All <meta name|property=… content=…> with names lower-cased and spaces dropped."""
+    out: dict[str, str] = {}
+    for m in soup.find_all("meta"):
+        name = m.get("name") or m.get("property")
+        content = m.get("content")
+        if name and content is not None:
+            key = re.sub(r"\s+", "", str(name)).lower()
+            out.setdefault(key, _norm_space(str(content)))
+    return out
+
+
+def _first_meta(meta: dict[str, str], keys: tuple[str, ...]) -> str | None:
+    for k in keys:
+        v = meta.get(k)
+        if v:
+            return v
+    return None
+
+
+def _select_text(soup: BeautifulSoup, selector: str | None) -> str | None:
+    if not selector:
+        return None
+    el = soup.select_one(selector)
+    if el is None:
+        return None
+    if el.name == "meta":
+        return _norm_space(str(el.get("content") or "")) or None
+    return _norm_space(el.get_text(" ")) or None
+
+
+def _chrome(el: Tag) -> bool:
+    ident = " ".join([str(el.get("id") or ""), *(el.get("class") or [])])
+    return bool(ident.strip()) and bool(CHROME_RE.search(ident))
+
+
+# ---------------------------------------------------------------- body
+
+
+def _own_text_len(el: Tag) -> tuple[int, int]:
+    """(text length, link text length) of el's inline content, not counting block children."""
+    total = links = 0
+    for child in el.children:
+        if isinstance(child, Comment):
+            continue
+        if isinstance(child, NavigableString):
+            total += len(child.strip())
+        elif isinstance(child, Tag) and child.name not in BLOCK_TAGS:
+            n = len(child.get_text(strip=True))
+            total += n
+            if child.name == "a":
+                links += n
+    return total, links
+
+
+def _link_density(el: Tag) -> float:
+    text = len(el.get_text(strip=True))
+    if not text:
+        return 1.0
+    links = sum(len(a.get_text(strip=True)) for a in el.find_all("a"))
+    return links / text
+
+
+def _density_body(body: Tag) -> Tag | None:
+    """Readability-style: punctuated paragraphs credit their containers; best container wins."""
+    scores: dict[int, float] = {}
+    nodes: dict[int, Tag] = {}
+    for el in body.find_all(True):
+        if el.name in ("a", "span", "font", "strong", "b", "em", "i", "br", "img"):
+            continue
+        n, links = _own_text_len(el)
+        if n - links < 12:
+            continue
+        text = el.get_text("", strip=True)
+        score = 1 + len(re.findall(r"[，。；、,.;：:！？]", text[:2000])) + min(n / 100, 3)
+        if el.name in ("p", "li", "pre", "h3", "h4", "dd", "td", "font", "center", "blockquote"):
+            targets = [(el.parent, 1.0), (el.parent.parent if el.parent else None, 0.5)]
+        else:  # a div/td that holds text directly (Discuz archiver, old TRS <br> bodies)
+            targets = [(el, 1.0), (el.parent, 0.5)]
+        for t, w in targets:
+            if isinstance(t, Tag) and t.name not in ("body", "html", "[document]"):
+                scores[id(t)] = scores.get(id(t), 0.0) + score * w
+                nodes[id(t)] = t
+    if not scores:
+        return None
+    best = max(scores, key=lambda k: scores[k] * (1 - _link_density(nodes[k])))
+    return nodes[best]
+
+
+def _known_body(soup: BeautifulSoup) -> Tag | None:
+    for sel in KNOWN_BODY:
+        for el in soup.select(sel):
+            if len(el.get_text(strip=True)) >= 20:
+                return el
+    return None
+
+
+def _render_lines(el: Tag) -> list[str]:
+    """Text of el with one line per block element/<br>; table rows as tab-joined cells."""
+    lines: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        line = _norm_space("".join(buf))
+        if line:
+            lines.append(line)
+        buf.clear()
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, Comment):
+                continue
+            if isinstance(child, NavigableString):
+                buf.append(str(child).replace("\n", " "))
+                continue
+            if not isinstance(child, Tag) or child.name in DROP_TAGS:
+                continue
+            if child.name == "br":
+                flush()
+            elif child.name == "table" and not child.find("table"):
+                # spans expanded, so a merged region cell is repeated on each of its rows
+                flush()
+                lines.extend("\t".join(row) for row in html_table_to_grid(child).rows)
+            elif child.name in BLOCK_TAGS:
+                flush()
+                walk(child)
+                flush()
+            else:
+                walk(child)
+
+    walk(el)
+    flush()
+    return lines
+
+
+def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
+    out: list[str] = []
+    for raw in lines:
+        line = _norm_line(TOOL_TOKENS.sub(" ", raw))
+        if not line:
+            continue
+        if END_LINE.match(line):
+            if out:  # chrome before any content (a top bar) must not end the article
+                break
+            continue
+        if DROP_LINE.match(line):
+            continue
+        if META_LINE.match(line) and len(line) < 120:
+            continue
+        if AUTHOR_LINE.match(line):
+            continue
+        if title and line == title and len(out) < 3:
+            continue  # the heading repeated at the top of the body
+        out.append(line)
+    return out
+
+
+def _strip_chrome(root: Tag) -> None:
+    for t in root.find_all(DROP_TAGS):
+        t.decompose()
+    for t in root.find_all(["nav", "footer", "header", "aside"]):
+        t.decompose()
+    for t in list(root.find_all(True)):
+        if getattr(t, "decomposed", False):
+            continue
+        if t.name in ("div", "ul", "p", "span", "table", "section", "td") and _chrome(t):
+            t.decompose()
+
+
+# ---------------------------------------------------------------- fields
+
+
+def _title(soup: BeautifulSoup, meta: dict[str, str], page_title: str) -> str | None:
+    t = meta.get("articletitle")
+    if t:
+        return t
+    first = TITLE_SPLIT.split(page_title)[0] if page_title else ""
+    for tag in ("h1", "h2", "h3"):
+        for h in soup.find_all(tag):
+            text = _norm_space(h.get_text(" "))
+            if len(text) >= 4 and not _chrome(h) and (tag == "h1" or not first or text[:6] == first[:6]):
+                return text
+    return first or _first_meta(meta, ("title", "og:title"))
+
+
+def _published(meta: dict[str, str], page_text: str, title: str | None) -> datetime | None:
+    for k in META_DATE:
+        d = parse_date(meta.get(k))
+        if d:
+            return d
+    m = LABELLED_DATE_RE.search(page_text)
+    if m:
+        return parse_date(m.group(0))
+    # An unlabelled date right under the heading (PageAdmin: "2024/12/20 9:12:16  来源：…").
+    at = page_text.find(title) if title else -1
+    if at >= 0:
+        return parse_date(page_text[at + len(title) : at + len(title) + 200])
+    return None
+
+
+def _source(meta: dict[str, str], page_text: str) -> str | None:
+    s = _first_meta(meta, META_SOURCE)
+    if s:
+        return s
+    m = SOURCE_RE.search(page_text)
+    return m.group("s").strip("：: ") if m else None
+
+
+def _attachment_ext(url: str, name: str) -> str | None:
+    parts = urlsplit(url)
+    candidates = [unquote(parts.path)]
+    for values in parse_qs(parts.query).values():
+        candidates.extend(values)
+    candidates.append(name)
+    for c in candidates:
+        m = re.search(r"\.([A-Za-z]{2,4})\s*$", c.strip())
+        if m and m.group(1).lower() in ATTACHMENT_EXTS:
+            return m.group(1).lower()
+    return None
+
+
+def find_attachments(root: Tag, base_url: str | None) -> list[AttachmentLink]:
+    seen: set[str] = set()
+    out: list[AttachmentLink] = []
+    for a in root.find_all("a", href=True):
+        href = str(a["href"]).strip()
+        if href.lower().startswith(("javascript:", "mailto:", "#")):
+            continue
+        url = urljoin(base_url, href) if base_url else href
+        name = _norm_space(a.get_text(" ")) or str(a.get("title") or "")
+        ext = _attachment_ext(url, name)
+        if ext and url not in seen:
+            seen.add(url)
+            out.append(AttachmentLink(url=url, name=name, ext=ext))
+    return out
+
+
+def _cfg_selectors(config: Any) -> Any:
+    return getattr(config, "selectors", config) if config is not None else None
+
+
+def parse_article(html: str, url: str | None = None, config: Any = None) -> ParsedArticle:
+    """Parse one article page; ``config`` is a PortalConfig (or its selectors) or None (generic)."""
+    soup = BeautifulSoup(html, "lxml")
+    meta = read_meta(soup)
+    page_title = _norm_space(soup.title.get_text()) if soup.title else ""
+    sel = _cfg_selectors(config)
+    used_sel = False
+
+    # Fields from the full page first (the meta line sits outside the body container).
+    for t in soup.find_all(DROP_TAGS):
+        t.decompose()
+    page_text = _norm_space(soup.get_text(" "))
+
+    title = _select_text(soup, getattr(sel, "title", None))
+    used_sel |= title is not None
+    title = title or _title(soup, meta, page_title)
+
+    date_text = _select_text(soup, getattr(sel, "date", None))
+    published = parse_date(date_text) if date_text else None
+    used_sel |= published is not None
+    published = published or _published(meta, page_text, title)
+
+    source_text = _select_text(soup, getattr(sel, "source", None))
+    source = None
+    if source_text:
+        m = SOURCE_RE.search(source_text)
+        source = m.group("s") if m else re.sub(r"^.*?[：:]\s*", "", source_text).strip() or None
+        used_sel |= source is not None
+    source = source or _source(meta, page_text)
+
+    body_sel = getattr(sel, "body", None)
+    body_el = soup.select_one(body_sel) if body_sel else None
+    used_sel |= body_el is not None
+    attachments = find_attachments(soup.body or soup, url)
+    if body_el is None:
+        body_el = _known_body(soup)
+    if body_el is None:
+        root = soup.body or soup
+        _strip_chrome(root)
+        body_el = _density_body(root) or root
+    tables = extract_tables(body_el)
+    lines = clean_lines(_render_lines(body_el), title)
+    method = "generic" if not used_sel else ("selectors" if sel and all(
+        getattr(sel, k, None) for k in ("title", "date", "source", "body")) else "mixed")
+    return ParsedArticle(
+        title=title,
+        published_at=published,
+        source=source,
+        body_text="\n".join(lines),
+        tables=tables,
+        attachments=attachments,
+        meta=meta,
+        method=method,
+    )

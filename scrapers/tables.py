@@ -1,0 +1,155 @@
+"""HTML tables (Word/UEditor pastes on bureau sites) and spreadsheet rows as normalised grids.
+
+A grid is a rectangular list of rows of cell strings with every rowspan/colspan expanded (the
+spanned value is repeated, so a vertically merged region cell is present on each company row).
+``header_rows`` counts the leading rows that are headers; ``columns`` joins a multi-row header
+into one name per column (``项目/品种``); ``values`` holds each cell parsed as a number or None.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bs4 import Tag
+
+_WS = re.compile(r"\s+")
+# Numbers as tables write them: 1,234.5  -12  3.4%  （含）… units stay in the header, not here.
+_NUM = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
+_MAX_SPAN = 200  # a hostile rowspan="100000" must not blow up memory
+
+
+@dataclass
+class Grid:
+    rows: list[list[str]]
+    header_rows: int = 0
+    caption: str | None = None
+    columns: list[str] = field(default_factory=list)
+    values: list[list[float | None]] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rows)
+
+    @property
+    def n_cols(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+
+def clean_cell(text: str) -> str:
+    return _WS.sub(" ", text.replace("\xa0", " ").replace("\u3000", " ")).strip()
+
+
+def parse_number(cell: str) -> float | None:
+    """``'1,234.5'`` → 1234.5, ``'12%'`` → 12.0, anything else → None."""
+    s = cell.replace(" ", "").replace("，", ",")
+    if not s or not _NUM.match(s):
+        return None
+    return float(s.rstrip("%").replace(",", ""))
+
+
+def _span(cell: Tag, attr: str) -> int:
+    raw = str(cell.get(attr) or "1")
+    m = re.match(r"\s*(\d+)", raw)
+    return max(1, min(int(m.group(1)), _MAX_SPAN)) if m else 1
+
+
+def _own_rows(table: Tag) -> list[Tag]:
+    """Rows of this table, not of tables nested in its cells."""
+    return [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+
+
+def html_table_to_grid(table: Tag) -> Grid:
+    """Expand spans into a rectangular grid and detect the header rows."""
+    filled: dict[tuple[int, int], str] = {}
+    header_flags: list[bool] = []
+    rows = _own_rows(table)
+    for r, tr in enumerate(rows):
+        c = 0
+        cells = [td for td in tr.find_all(["td", "th"]) if td.find_parent("tr") is tr]
+        is_header = (
+            tr.find_parent("thead") is not None
+            or "firstRow" in (tr.get("class") or [])
+            or (bool(cells) and all(td.name == "th" for td in cells))
+        )
+        header_flags.append(is_header)
+        for td in cells:
+            while (r, c) in filled:
+                c += 1
+            text = clean_cell(td.get_text(" "))
+            rs, cs = _span(td, "rowspan"), _span(td, "colspan")
+            for dr in range(min(rs, len(rows) - r)):
+                for dc in range(cs):
+                    filled[(r + dr, c + dc)] = text
+            c += cs
+    n_rows = len(rows)
+    n_cols = max((c + 1 for (_, c) in filled), default=0)
+    grid = [[filled.get((r, c), "") for c in range(n_cols)] for r in range(n_rows)]
+    # Drop rows that are entirely empty (spacer rows in Word pastes).
+    keep = [i for i, row in enumerate(grid) if any(row)]
+    grid = [grid[i] for i in keep]
+    header_flags = [header_flags[i] for i in keep]
+    caption = table.find("caption")
+    header_rows = detect_header_rows(grid, header_flags, _first_row_rowspan(rows))
+    return finish(grid, header_rows, clean_cell(caption.get_text(" ")) if caption else None)
+
+
+def _first_row_rowspan(rows: list[Tag]) -> int:
+    """A header whose cells span two rows (项目 over 品种|规格) announces itself with rowspan."""
+    if not rows:
+        return 1
+    spans = [_span(td, "rowspan") for td in rows[0].find_all(["td", "th"])]
+    return max(spans, default=1) if len(set(spans)) > 1 else 1
+
+
+def detect_header_rows(grid: list[list[str]], flags: list[bool] | None = None, first_span: int = 1) -> int:
+    """Leading header rows: marked (th/thead/firstRow), or the first row(s) when they hold no numbers
+    while the body does."""
+    if not grid:
+        return 0
+    flags = flags or [False] * len(grid)
+    marked = 0
+    while marked < len(grid) and flags[marked]:
+        marked += 1
+    if marked:
+        return max(marked, min(first_span, len(grid) - 1)) if first_span > 1 else marked
+    if len(grid) < 2:
+        return 0
+
+    def numeric(row: list[str]) -> int:
+        return sum(parse_number(c) is not None for c in row)
+
+    if numeric(grid[0]) == 0 and any(numeric(r) for r in grid[1:]):
+        n = min(first_span, len(grid) - 1)
+        # a second header row without numbers under a spanned first row
+        return max(1, n)
+    # Text-only tables (enterprise lists): a first row of short labels such as 序号/企业名称.
+    if numeric(grid[0]) == 0 and any(k in "".join(grid[0]) for k in ("序号", "名称", "单位", "项目", "地区")):
+        return max(1, min(first_span, len(grid) - 1))
+    return 0
+
+
+def finish(grid: list[list[str]], header_rows: int, caption: str | None = None) -> Grid:
+    """Pad to a rectangle, name the columns from the header rows and parse the numbers."""
+    width = max((len(r) for r in grid), default=0)
+    rows = [list(r) + [""] * (width - len(r)) for r in grid]
+    columns: list[str] = []
+    for c in range(width):
+        parts: list[str] = []
+        for r in range(header_rows):
+            v = rows[r][c]
+            if v and (not parts or parts[-1] != v):
+                parts.append(v)
+        columns.append("/".join(parts))
+    values = [[parse_number(v) for v in row] for row in rows]
+    return Grid(rows=rows, header_rows=header_rows, caption=caption, columns=columns, values=values)
+
+
+def extract_tables(root: Tag) -> list[Grid]:
+    """Every data table under ``root`` (layout tables with a single cell are skipped)."""
+    out = []
+    for table in root.find_all("table"):
+        grid = html_table_to_grid(table)
+        if grid.n_rows >= 1 and grid.n_cols >= 2 and not table.find("table"):
+            out.append(grid)
+    return out
