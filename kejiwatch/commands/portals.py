@@ -1,9 +1,55 @@
-"""CLI commands: portals (not implemented yet)."""
+"""CLI commands: `kejiwatch portals serve` runs the replay web (replay/) as a local forward proxy."""
 
 from __future__ import annotations
 
+import time
+
 import typer
+
+portals_app = typer.Typer(
+    help="The replay portals: a local web of bureau sites with an answer key.", no_args_is_help=True
+)
+
+
+@portals_app.command("serve")
+def serve(
+    scenario: str = typer.Option(
+        "clean", help="Fault scenario: clean, or fault names joined by commas (see replay/README.md)."
+    ),
+    day: int = typer.Option(0, help="Scenario clock: day N adds the articles of days 1..N and shows edits."),
+    host: str = typer.Option("127.0.0.1", help="Interface to bind (0.0.0.0 in docker)."),
+    port: int = typer.Option(8765, help="Port of the proxy (0 = any free port)."),
+    extra_hosts: int = typer.Option(0, help="Add N synthetic benchNN.fixture-bench.gov.cn portals."),
+) -> None:
+    """Serve every replay portal from one HTTP forward proxy until interrupted."""
+    from replay.faults import parse_scenario
+    from replay.server import ReplayServer
+
+    try:
+        parse_scenario(scenario)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--scenario") from exc
+    server = ReplayServer(scenario=scenario, day=day, host=host, port=port, extra_hosts=extra_hosts).start()
+    proxy = f"http://{host if host not in ('0.0.0.0', '') else '127.0.0.1'}:{server.port}"
+    typer.echo(f"replay portals: scenario={scenario} day={day}")
+    typer.echo(f"proxy: {proxy}   (export KEJIWATCH_HTTP_PROXY={proxy})")
+    typer.echo("start URLs:")
+    first = None
+    for portal_id, urls in server.start_urls().items():
+        for url in urls:
+            first = first or url
+            typer.echo(f"  {portal_id:<16} {url}")
+    typer.echo("browse through the proxy, e.g.:")
+    typer.echo(f"  curl -x {proxy} {first}")
+    typer.echo("Ctrl-C stops.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        typer.echo("stopping")
+    finally:
+        server.stop()
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.add_typer(portals_app, name="portals")
