@@ -1,0 +1,162 @@
+"""dbt as visible Airflow tasks: astronomer-cosmos DbtTaskGroups over kejiwatch's dbt project.
+
+Choices (see anchors §0/§2):
+- ExecutionMode.LOCAL + InvocationMode.DBT_RUNNER: dbt runs in the task's own process, no
+  per-node interpreter start-up. WATCHER mode deadlocks under dag.test(), so it is not used.
+- LoadMode.DBT_MANIFEST from ``dbt_project/target/manifest.json``: parsing the DAG reads a
+  JSON file. :func:`ensure_manifest` (a cheap mtime check) runs `dbt parse` in a child process
+  only when a model, seed, macro or test file is newer than the manifest, so the rendered tasks
+  always match the project; on a fresh clone that costs one `dbt parse` (a few seconds) once.
+- TestBehavior.BUILD: one `dbt build --select <node>` per task, so a failing model *or* its
+  tests turns exactly that task red; multi-parent tests are detached into their own tasks.
+- Every dbt task holds the warehouse file lock while it runs (DuckDB: one writer or many
+  readers) through pre_execute, released by post_execute or by the failure/retry callbacks,
+  and runs in the one-slot warehouse pool so the scheduler does not queue writers on the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kejiwatch import settings
+
+from .defaults import WAREHOUSE_POOL, failure_callbacks
+
+log = logging.getLogger(__name__)
+
+PROJECT_DIR = settings.dbt_project_dir()
+MANIFEST = PROJECT_DIR / "target" / "manifest.json"
+
+# Locks held by dbt tasks of this process, keyed by task instance (dag.test() runs every task
+# in one process, so a lock left behind by a failed task would block the next one).
+_HELD: dict[str, Any] = {}
+
+
+def _ti_key(context: Any) -> str:
+    ti = context["ti"]
+    return f"{ti.dag_id}/{ti.run_id}/{ti.task_id}/{getattr(ti, 'map_index', -1)}"
+
+
+def acquire_warehouse_lock(context: Any) -> None:
+    from warehouse.db import lock_for
+
+    key = _ti_key(context)
+    if key in _HELD:
+        return
+    lock = lock_for(settings.warehouse_path())
+    settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
+    lock.acquire(timeout=900)
+    _HELD[key] = lock
+
+
+def release_warehouse_lock(context: Any, *_: Any) -> None:
+    lock = _HELD.pop(_ti_key(context), None)
+    if lock is not None:
+        lock.release(force=True)
+
+
+_PROJECT_INPUTS = ("models", "seeds", "macros", "data-tests", "snapshots", "analyses")
+
+
+def _newest_input() -> float:
+    files = [PROJECT_DIR / "dbt_project.yml", PROJECT_DIR / "packages.yml"]
+    for folder in _PROJECT_INPUTS:
+        files += [p for p in (PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return max((p.stat().st_mtime for p in files if p.exists()), default=0.0)
+
+
+def ensure_manifest(timeout: float = 300) -> Path:
+    """Write ``target/manifest.json`` with `dbt parse` when it is missing or older than the project."""
+    from filelock import FileLock
+
+    if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_input():
+        return MANIFEST
+    MANIFEST.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(MANIFEST.parent / ".kejiwatch-parse.lock"), timeout=timeout):
+        if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_input():
+            return MANIFEST  # another process parsed while we waited
+        dbt = Path(sys.executable).with_name("dbt")
+        env = {**os.environ, "KEJIWATCH_WAREHOUSE": str(settings.warehouse_path())}
+        proc = subprocess.run(
+            [str(dbt) if dbt.exists() else "dbt", "parse", "--project-dir", str(PROJECT_DIR),
+             "--profiles-dir", str(PROJECT_DIR), "--quiet"],
+            cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"dbt parse failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        MANIFEST.touch()  # parse may keep an unchanged file's old mtime
+    return MANIFEST
+
+
+def _profile_names() -> tuple[str, str]:
+    """Profile and target names as the dbt project declares them (plain YAML reads)."""
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+    profile_name = project.get("profile", "kejiwatch")
+    target = os.environ.get("KEJIWATCH_DBT_TARGET")
+    profiles_path = PROJECT_DIR / "profiles.yml"
+    if not target and profiles_path.exists():
+        profiles = yaml.safe_load(profiles_path.read_text(encoding="utf-8")) or {}
+        target = (profiles.get(profile_name) or {}).get("target")
+    return profile_name, target or "dev"
+
+
+def dbt_task_group(group_id: str, select: list[str], doc: str, exclude: list[str] | None = None) -> Any:
+    """A cosmos DbtTaskGroup over the nodes matched by ``select`` (dbt selector syntax)."""
+    from cosmos import (
+        DbtTaskGroup,
+        ExecutionConfig,
+        ProfileConfig,
+        ProjectConfig,
+        RenderConfig,
+    )
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+    profile_name, target_name = _profile_names()
+    project_config = ProjectConfig(
+        dbt_project_path=PROJECT_DIR,
+        manifest_path=ensure_manifest(),
+        install_dbt_deps=False,
+        env_vars={
+            "KEJIWATCH_WAREHOUSE": str(settings.warehouse_path()),
+            "KEJIWATCH_DATA_DIR": str(settings.data_dir()),
+        },
+    )
+    callbacks = [release_warehouse_lock, *failure_callbacks()]
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=project_config,
+        profile_config=ProfileConfig(
+            profile_name=profile_name,
+            target_name=target_name,
+            profiles_yml_filepath=PROJECT_DIR / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            select=select,
+            exclude=exclude or [],
+            test_behavior=TestBehavior.BUILD,
+            should_detach_multiple_parents_tests=True,
+            emit_datasets=False,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+        ),
+        operator_args={
+            "pool": WAREHOUSE_POOL,
+            "pre_execute": acquire_warehouse_lock,
+            "post_execute": release_warehouse_lock,
+            "on_failure_callback": callbacks,
+            "on_retry_callback": [release_warehouse_lock],
+            "doc_md": doc,
+        },
+        tooltip=doc.splitlines()[0] if doc else None,
+    )

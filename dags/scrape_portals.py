@@ -1,0 +1,121 @@
+"""
+### scrape_portals — crawl every registered portal and land what is new
+
+One **mapped task per portal** of the registry (`scrapers/portals/*.yaml`, read when the run
+starts, so adding a portal needs no DAG change). Each `crawl_portal` task fetches its portal
+through the crawler, whose per-host limiter keeps the crawl polite even when several portals
+share a host, and lands its batch in one transaction under the warehouse lock.
+
+* A portal that fails turns only its own mapped task red (after retries with exponential
+  backoff); the others carry on, and `end_run` (trigger rule *all done*) closes the crawl run
+  with an outcome of ok / partial / failed in `raw.crawl_runs`.
+* `announce` emits the **`kejiwatch://raw_pages`** asset event, with the counts in its extra,
+  **only when something new landed**; `build_marts` is scheduled on that asset.
+* Re-running any date is idempotent: page versions are keyed by url + content hash, so a
+  re-crawl of unchanged pages lands nothing and emits no event.
+
+Schedule: cron from `KEJIWATCH_SCRAPE_CRON` (default `@daily`), no catch-up, one run at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import dag, task
+from kejiwatch_common.assets import RAW_PAGES
+from kejiwatch_common.defaults import CRAWL_POOL, START_DATE, TAGS, default_args
+
+
+def _counts(result: Any) -> dict[str, Any]:
+    """A crawler summary as a small JSON-able dict (XCom and asset extras stay small)."""
+    keys = ("portal_id", "status", "pages_fetched", "pages_landed", "errors", "reason")
+    if isinstance(result, dict):
+        return {k: result.get(k) for k in keys if k in result}
+    return {k: getattr(result, k) for k in keys if hasattr(result, k)}
+
+
+@dag(
+    dag_id="scrape_portals",
+    schedule=os.environ.get("KEJIWATCH_SCRAPE_CRON", "@daily"),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    doc_md=__doc__,
+    tags=[*TAGS, "ingest"],
+)
+def scrape_portals() -> None:
+    @task(doc_md="Open a crawl run in `raw.crawl_runs`; its id tags every fetch and page version.")
+    def begin_run(dag_run: Any = None) -> str:
+        from scrapers.crawl import begin_run as _begin
+
+        run_type = str(getattr(dag_run, "run_type", "") or "")
+        return _begin("schedule" if "scheduled" in run_type else "manual")
+
+    @task(doc_md="List the portal ids of the registry (YAML only) to map one crawl task over each.")
+    def list_portals() -> list[str]:
+        from scrapers.registry import load_portals
+
+        return sorted(load_portals())
+
+    @task(
+        pool=CRAWL_POOL,
+        retries=2,
+        retry_delay=timedelta(seconds=30),
+        retry_exponential_backoff=True,
+        execution_timeout=timedelta(minutes=20),
+        map_index_template="{{ task.op_kwargs['portal_id'] }}",
+        doc_md=(
+            "Crawl one portal (list pages → articles → tables/attachments) through the crawler's "
+            "polite per-host limiter and land its batch in one transaction under the warehouse "
+            "lock. Counts go to XCom; errors are recorded in `raw.fetches`/`raw.crawl_run_portals`."
+        ),
+    )
+    def crawl_portal(portal_id: str, crawl_run_id: str) -> dict[str, Any]:
+        from scrapers.crawl import crawl_portal as _crawl
+
+        result = _crawl(portal_id, run_id=crawl_run_id, proxy=os.environ.get("KEJIWATCH_HTTP_PROXY"))
+        return {"portal_id": portal_id, **_counts(result)}
+
+    @task(
+        trigger_rule="all_done",
+        doc_md="Close the crawl run (outcome per portal) and add up the counts of every portal.",
+    )
+    def end_run(run_id: str, portals: list[str], results: Any) -> dict[str, Any]:
+        from scrapers.crawl import end_run as _end
+
+        _end(run_id)
+        done = [r for r in (results or []) if r]
+        missing = sorted(set(portals) - {r["portal_id"] for r in done})
+        return {
+            "run_id": run_id,
+            "portals": len(portals),
+            "portals_failed": missing
+            + sorted(r["portal_id"] for r in done if r.get("status") == "failed"),
+            "pages_fetched": sum(int(r.get("pages_fetched") or 0) for r in done),
+            "pages_landed": sum(int(r.get("pages_landed") or 0) for r in done),
+            "errors": sum(int(r.get("errors") or 0) for r in done) + len(missing),
+        }
+
+    @task(
+        outlets=[RAW_PAGES],
+        doc_md="Emit the `raw_pages` asset event (counts in its extra) only if new page versions landed.",
+    )
+    def announce(totals: dict[str, Any]) -> dict[str, Any]:
+        from airflow.exceptions import AirflowSkipException
+        from airflow.sdk import get_current_context
+
+        if not totals.get("pages_landed"):
+            raise AirflowSkipException("no new page versions landed: no raw_pages event")
+        get_current_context()["outlet_events"][RAW_PAGES].extra = {"source": "scrape_portals", **totals}
+        return totals
+
+    run_id = begin_run()
+    portals = list_portals()
+    results = crawl_portal.partial(crawl_run_id=run_id).expand(portal_id=portals)
+    announce(end_run(run_id, portals, results))
+
+
+scrape_portals()
