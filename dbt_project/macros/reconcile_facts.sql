@@ -1,0 +1,149 @@
+{#- One row per conformed grain (region × period × indicator × level × measure) of one fact
+    family, from the reports in fct_indicator_reports that are not superseded by a later
+    version of the same page.
+
+    Choice of the value (first difference wins):
+      1. an official publisher (bureau, department, zone, county, national site) over a repost;
+      2. the more authoritative portal (authority_rank, 1 = the bureau itself);
+      3. an exact figure over an approximate one (约/近), then "over"/"under" bounds;
+      4. the later revision: the later publish date, then the later fetch;
+      5. the report id, so the choice is deterministic.
+
+    Agreement: exact and approximate figures agree when they are equal once rounded to the
+    coarsest rounding unit among them (5.75亿 and 5.8亿 agree; 254 and 255 do not; an
+    approximate figure counts as shown to its leading digit). A lower bound ("超1300家")
+    conflicts with any smaller figure, an upper bound ("不足") with any larger one.
+    value_spread is max - min of all supporting values. -#}
+{% macro reconcile_facts(fact_family) %}
+
+with
+
+reports as (
+
+    select * from {{ ref('fct_indicator_reports') }}
+    where fact_family = '{{ fact_family }}' and not is_superseded
+
+),
+
+ranked as (
+
+    select
+        reports.*,
+        row_number() over (
+            partition by fact_id
+            order by
+                is_official_publisher desc,
+                authority_rank asc,
+                case qualifier when 'exact' then 0 when 'approx' then 1 else 2 end asc,
+                published_at desc nulls last,
+                fetched_at desc nulls last,
+                report_id asc
+        ) as preference_rank,
+        case
+            when qualifier = 'approx' and value <> 0
+                then greatest(
+                    {{ value_precision('value') }},
+                    pow(10, floor(log10(abs(value))))
+                )
+            when qualifier in ('exact', 'approx') then {{ value_precision('value') }}
+        end as rounding_unit
+    from reports
+
+),
+
+grain_units as (
+
+    select
+        fact_id,
+        max(rounding_unit) as grain_rounding_unit
+    from ranked
+    group by fact_id
+
+),
+
+support as (
+
+    select
+        ranked.fact_id,
+        count(*) as n_reports,
+        count(distinct ranked.portal_id) as n_sources,
+        count(distinct ranked.page_version_id) as n_documents,
+        max(ranked.value) - min(ranked.value) as value_spread,
+        min(ranked.value) as min_value,
+        max(ranked.value) as max_value,
+        min(round(ranked.value / grain_units.grain_rounding_unit)) filter (
+            where ranked.qualifier in ('exact', 'approx')
+        ) as min_rounded,
+        max(round(ranked.value / grain_units.grain_rounding_unit)) filter (
+            where ranked.qualifier in ('exact', 'approx')
+        ) as max_rounded,
+        min(ranked.value) filter (where ranked.qualifier in ('exact', 'approx')) as min_point,
+        max(ranked.value) filter (where ranked.qualifier in ('exact', 'approx')) as max_point,
+        max(ranked.value) filter (where ranked.qualifier = 'over') as max_lower_bound,
+        min(ranked.value) filter (where ranked.qualifier = 'under') as min_upper_bound
+    from ranked
+    inner join grain_units on ranked.fact_id = grain_units.fact_id
+    group by ranked.fact_id
+
+),
+
+chosen as (
+
+    select * from ranked where preference_rank = 1
+
+),
+
+final as (
+
+    select
+        ---------- ids
+        chosen.fact_id,
+        chosen.region_key,
+        chosen.period_key,
+        chosen.indicator_key,
+        chosen.report_id as chosen_report_id,
+        chosen.page_version_id as chosen_page_version_id,
+        chosen.portal_id as chosen_portal_id,
+
+        ---------- grain
+        chosen.level,
+        chosen.measure,
+
+        ---------- the chosen value
+        chosen.value,
+        chosen.unit,
+        chosen.qualifier,
+
+        ---------- support and conflict
+        support.n_reports,
+        support.n_sources,
+        support.n_documents,
+        coalesce(
+            support.min_rounded <> support.max_rounded
+            or support.min_point < support.max_lower_bound
+            or support.max_point > support.min_upper_bound
+            or support.max_lower_bound >= support.min_upper_bound,
+            false
+        ) as has_conflict,
+        support.value_spread,
+        support.min_value,
+        support.max_value,
+
+        ---------- chosen evidence
+        chosen.evidence_kind,
+        chosen.quote,
+        chosen.url,
+        chosen.page_title,
+        chosen.publisher_type,
+        chosen.is_official_publisher,
+        chosen.published_at,
+        chosen.fetched_at
+
+    from chosen
+    inner join support on chosen.fact_id = support.fact_id
+
+)
+
+select * from final
+
+{% endmacro %}

@@ -1,0 +1,110 @@
+{#- Every report of a figure, whatever its evidence: statements extracted from page text
+    (int_indicator_mentions) and counts of enterprise lists in tables
+    (int_enterprise_list_counts), with what the marts need to choose between reports: the
+    publisher's type and authority and whether a later version of the same URL superseded
+    the page version. Quarantine is applied in the marts, after the facts gate has run. -#}
+
+with
+
+mentions as (
+
+    select
+        *,
+        'text' as evidence_kind,
+        cast(null as varchar) as attachment_id,
+        cast(null as integer) as table_index
+    from {{ ref('int_indicator_mentions') }}
+
+),
+
+list_counts as (
+
+    select * from {{ ref('int_enterprise_list_counts') }}
+
+),
+
+unioned as (
+
+    select * from mentions
+    union all by name
+    select * from list_counts
+
+),
+
+pages as (
+
+    select * from {{ ref('stg_raw__pages') }}
+
+),
+
+portals as (
+
+    select * from {{ ref('stg_raw__portals') }}
+
+),
+
+latest_versions as (
+
+    -- An edit of a page is a new page version of the same URL; the newest one speaks for it.
+    select
+        page_version_id,
+        row_number() over (
+            partition by url order by fetched_at desc, page_version_id desc
+        ) = 1 as is_latest_version
+    from pages
+    where duplicate_of is null
+
+),
+
+reports as (
+
+    select
+        ---------- ids
+        unioned.mention_id as report_id,
+        unioned.page_version_id,
+        unioned.portal_id,
+        unioned.attachment_id,
+        unioned.table_index,
+
+        ---------- the statement
+        unioned.fact_family,
+        unioned.indicator_key,
+        unioned.level,
+        unioned.measure,
+        unioned.value,
+        unioned.unit,
+        unioned.qualifier,
+        coalesce(nullif(trim(unioned.region_name), ''), 'unknown') as region_name,
+        nullif(trim(unioned.region_code), '') as region_code,
+        coalesce(nullif(trim(unioned.period_key), ''), 'unknown') as period_key,
+
+        ---------- evidence
+        unioned.evidence_kind,
+        unioned.quote,
+        unioned.quote_start,
+        unioned.quote_end,
+        unioned.url,
+        pages.title as page_title,
+        unioned.content_hash,
+        unioned.fetched_at,
+        unioned.published_at,
+
+        ---------- publisher
+        coalesce(portals.publisher_type, 'unknown') as publisher_type,
+        coalesce(portals.authority_rank, 99) as authority_rank,
+        coalesce(
+            portals.publisher_type in (
+                'city_bureau', 'provincial_department', 'hitech_zone', 'county_bureau', 'national_site'
+            ),
+            false
+        ) as is_official_publisher,
+        not coalesce(latest_versions.is_latest_version, true) as is_superseded
+
+    from unioned
+    left join pages on unioned.page_version_id = pages.page_version_id
+    left join portals on unioned.portal_id = portals.portal_id
+    left join latest_versions on unioned.page_version_id = latest_versions.page_version_id
+
+)
+
+select * from reports

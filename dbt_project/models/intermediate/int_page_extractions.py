@@ -1,0 +1,152 @@
+"""Extraction inside the dbt DAG: run ``indicators.extract`` once per page version.
+
+One row per page version of ``stg_raw__pages`` (grain: page_version_id) with the extractor's
+facts as a JSON array, so that pages with no facts and pages whose extraction failed are
+recorded too: an incremental run then extracts exactly the page versions this table has not
+seen (an anti-join on page_version_id), never history. ``int_indicator_mentions`` unnests the
+array into one row per statement.
+
+Pages that the crawler marked ``duplicate_of`` another page version are not extracted (a repost
+must not be counted twice); they get a row with status ``duplicate`` so they stay traceable.
+A page that makes the extractor raise gets status ``failed`` and the error text: bad input is
+recorded, it never fails the build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import traceback
+import types
+from datetime import date, datetime
+
+import pandas as pd
+
+# Pages are read and extracted in batches so memory stays flat on a large landing.
+BATCH_SIZE = 2000
+
+COLUMNS = [
+    "page_version_id",
+    "portal_id",
+    "extraction_status",
+    "n_facts",
+    "extraction_error",
+    "extractor_version",
+    "facts_json",
+]
+
+
+def _fact_record(fact) -> dict:
+    """The extractor's Fact, renamed to the warehouse's column names."""
+    return {
+        "fact_family": fact.fact,
+        "indicator_key": fact.indicator,
+        "level": fact.level,
+        "measure": fact.measure,
+        "value": float(fact.value),
+        "unit": fact.unit,
+        "qualifier": fact.qualifier,
+        "region_name": fact.region,
+        "region_code": fact.region_code,
+        "period_key": fact.period,
+        "quote": fact.quote,
+        "quote_start": int(fact.start),
+        "quote_end": int(fact.end),
+    }
+
+
+def _published_date(value) -> date | None:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None
+
+
+def _extract_page(row: tuple, extract, page_context_cls, version: str) -> tuple:
+    (page_version_id, portal_id, duplicate_of, body_text, title, source_line, published_at,
+     publisher_region) = row
+    if duplicate_of:
+        return (page_version_id, portal_id, "duplicate", 0, None, version, "[]")
+    if not body_text:
+        return (page_version_id, portal_id, "empty", 0, None, version, "[]")
+    ctx = page_context_cls(
+        doc=page_version_id,
+        portal=portal_id,
+        publisher_region=publisher_region,
+        published=_published_date(published_at),
+        title=title or "",
+        source=source_line,
+    )
+    try:
+        facts = [_fact_record(f) for f in extract(body_text, ctx)]
+    except Exception as exc:  # one bad page must not stop the build; the error is kept
+        error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return (page_version_id, portal_id, "failed", 0, error[:2000], version, "[]")
+    return (page_version_id, portal_id, "extracted", len(facts), None, version,
+            json.dumps(facts, ensure_ascii=False))
+
+
+def _extract_callable(indicators_module):
+    """``indicators.extract`` the function. Once the submodule ``indicators/extract.py`` has been
+    imported, the package attribute of that name can be the submodule instead, so take the
+    function from it in that case."""
+    extract = indicators_module.extract
+    if isinstance(extract, types.ModuleType):
+        extract = extract.extract
+    return extract
+
+
+def _extractor_version(indicators_module) -> str:
+    version = getattr(indicators_module, "__version__", None)
+    return str(version or os.environ.get("KEJIWATCH_EXTRACTOR_VERSION") or "unversioned")
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental", unique_key="page_version_id", incremental_strategy="append")
+
+    import indicators
+    from indicators.model import PageContext
+
+    pages = dbt.ref("stg_raw__pages")
+    portals = dbt.ref("stg_raw__portals")
+    new_pages_filter = ""
+    if dbt.is_incremental:
+        new_pages_filter = f"where p.page_version_id not in (select t.page_version_id from {dbt.this} as t)"
+
+    # The portal's region is the publisher's own region, which resolves 我市/全市 in the text.
+    query = f"""
+        select p.page_version_id, p.portal_id, p.duplicate_of, p.body_text, p.title, p.source_line,
+               p.published_at, q.region_name
+        from ({pages.sql_query()}) as p
+        left join ({portals.sql_query()}) as q on q.portal_id = p.portal_id
+        {new_pages_filter}
+        order by p.page_version_id
+    """
+    extract = _extract_callable(indicators)
+    cursor = session.cursor()
+    result = cursor.execute(query)
+    version = _extractor_version(indicators)
+    out: list[tuple] = []
+    while True:
+        batch = result.fetchmany(BATCH_SIZE)
+        if not batch:
+            break
+        out.extend(_extract_page(row, extract, PageContext, version) for row in batch)
+    cursor.close()
+
+    frame = pd.DataFrame(out, columns=COLUMNS)
+    # Explicit dtypes so an empty increment still materializes with the right column types.
+    return frame.astype(
+        {
+            "page_version_id": "string",
+            "portal_id": "string",
+            "extraction_status": "string",
+            "n_facts": "int64",
+            "extraction_error": "string",
+            "extractor_version": "string",
+            "facts_json": "string",
+        }
+    )

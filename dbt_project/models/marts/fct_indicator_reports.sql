@@ -1,0 +1,84 @@
+{#- The audit trail: one row per reported figure (a statement in a page's text, or a counted
+    enterprise list), with its evidence (document, quote and offsets, URL, fetch time, content
+    hash) and its keys into every dimension. Reports the facts gate quarantined are left out
+    (they stay listed in audit.quarantined_mentions with the reason). -#}
+
+with
+
+reports as (
+
+    select * from {{ ref('int_indicator_reports') }}
+
+),
+
+lookup as (
+
+    select * from {{ ref('int_region_lookup') }}
+
+),
+
+quarantined as (
+
+    select distinct mention_id from {{ ref('stg_audit__quarantined_mentions') }}
+
+),
+
+final as (
+
+    select
+        ---------- ids
+        reports.report_id,
+        md5(
+            concat_ws(
+                '|',
+                lookup.region_key,
+                reports.period_key,
+                reports.indicator_key,
+                reports.level,
+                reports.measure
+            )
+        ) as fact_id,
+        lookup.region_key,
+        reports.period_key,
+        reports.indicator_key,
+        reports.page_version_id,
+        reports.portal_id,
+        reports.attachment_id,
+        reports.table_index,
+
+        ---------- the statement
+        reports.fact_family,
+        reports.level,
+        reports.measure,
+        reports.value,
+        reports.unit,
+        reports.qualifier,
+        reports.region_name,
+        reports.region_code,
+        lookup.resolution as region_resolution,
+
+        ---------- evidence
+        reports.evidence_kind,
+        reports.quote,
+        reports.quote_start,
+        reports.quote_end,
+        reports.url,
+        reports.page_title,
+        reports.content_hash,
+        reports.publisher_type,
+        reports.authority_rank,
+        reports.is_official_publisher,
+        reports.is_superseded,
+        reports.published_at,
+        reports.fetched_at
+
+    from reports
+    inner join lookup
+        on
+            reports.region_name = lookup.region_name
+            and reports.region_code is not distinct from lookup.region_code
+    anti join quarantined on reports.report_id = quarantined.mention_id
+
+)
+
+select * from final

@@ -1,0 +1,215 @@
+"""Run the dbt project in-process (dbt-core's ``dbtRunner``) against the working warehouse.
+
+Every invocation holds the warehouse lock (``warehouse.db.locked``) for its whole duration: dbt-duckdb
+opens the DuckDB file itself and DuckDB admits one writing process, so the crawler, the gates
+and dbt must take turns. Before dbt starts, the raw and audit schemas are ensured on the file,
+so a build on a fresh warehouse finds the sources it declares.
+
+The DuckDB path reaches ``dbt_project/profiles.yml`` through ``KEJIWATCH_WAREHOUSE``, set here to
+the absolute path of ``settings.warehouse_path()`` for the duration of the call (the profile's
+own default is relative to ``dbt_project/`` and only right when dbt is run by hand from there).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from kejiwatch import settings
+from warehouse import db
+
+log = logging.getLogger(__name__)
+
+# dbt-core keeps process-global state (flags, adapter registry): one invocation at a time.
+_INVOCATION_LOCK = threading.Lock()
+
+FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+
+@dataclass(frozen=True)
+class FailedNode:
+    unique_id: str
+    status: str
+    message: str
+
+
+@dataclass
+class DbtRun:
+    """The outcome of one dbt command."""
+
+    args: list[str]
+    success: bool
+    failing_nodes: list[FailedNode] = field(default_factory=list)
+    n_nodes: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    exception: str | None = None
+    elapsed_s: float = 0.0
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(self.statuses.items())) or "no nodes"
+        outcome = "OK" if self.success else "FAILED"
+        lines = [f"dbt {' '.join(self.args)}: {outcome} ({counts}, {self.elapsed_s:.1f}s)"]
+        lines += [f"  {n.status}: {n.unique_id}: {n.message}" for n in self.failing_nodes]
+        if self.exception:
+            lines.append(f"  exception: {self.exception}")
+        return "\n".join(lines)
+
+
+def project_dir() -> Path:
+    return settings.dbt_project_dir()
+
+
+def _with_project_args(args: Sequence[str]) -> list[str]:
+    """Add --project-dir/--profiles-dir unless the caller chose them (dbt --version needs none)."""
+    out = list(args)
+    if not out or out[0].startswith("-"):
+        return out
+    if "--project-dir" not in out:
+        out += ["--project-dir", str(project_dir())]
+    if "--profiles-dir" not in out:
+        out += ["--profiles-dir", str(project_dir())]
+    return out
+
+
+@contextmanager
+def _warehouse_env(path: Path) -> Iterator[None]:
+    """Point profiles.yml at ``path`` for the duration of one invocation."""
+    old = os.environ.get("KEJIWATCH_WAREHOUSE")
+    os.environ["KEJIWATCH_WAREHOUSE"] = str(path)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("KEJIWATCH_WAREHOUSE", None)
+        else:
+            os.environ["KEJIWATCH_WAREHOUSE"] = old
+
+
+def _ensure_landing(path: Path) -> None:
+    """Create raw.* and audit.* on the file (the lock is already held by the caller)."""
+    con = duckdb.connect(str(path))
+    try:
+        db.ensure_schema(con)
+    finally:
+        con.close()
+
+
+def _collect(run: DbtRun, result: Any) -> None:
+    """Read node statuses out of a dbtRunnerResult.result (a RunExecutionResult or similar)."""
+    nodes = getattr(result, "results", None) or []
+    for node_result in nodes:
+        status = str(getattr(node_result, "status", "") or "").lower()
+        run.statuses[status] = run.statuses.get(status, 0) + 1
+        run.n_nodes += 1
+        if status in FAILED_STATUSES:
+            node = getattr(node_result, "node", None)
+            unique_id = getattr(node, "unique_id", None) or str(node)
+            message = str(getattr(node_result, "message", "") or "").strip().splitlines()
+            run.failing_nodes.append(FailedNode(unique_id, status, message[0] if message else ""))
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB handles dbt-duckdb caches per process, so other processes may open the
+    file once this invocation is over (dbt-labs/dbt-core#11980)."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        env = DuckDBConnectionManager._ENV
+        if env is not None:
+            env.close()
+        DuckDBConnectionManager.close_all_connections()
+    except Exception as exc:  # an older/newer dbt-duckdb without this hook: nothing to release
+        log.debug("could not release dbt-duckdb connections: %s", exc)
+
+
+def run_dbt(args: list[str], *, warehouse: Path | None = None, timeout: float = 900) -> DbtRun:
+    """Run one dbt command (e.g. ``["build", "--select", "marts"]``) in-process, under the lock.
+
+    Never raises for a failing dbt run: the result says which nodes failed and why.
+    Raises ``warehouse.db.WarehouseBusy`` if the lock is not free within ``timeout`` seconds.
+    """
+    import time
+
+    from dbt.cli.main import dbtRunner
+
+    full_args = _with_project_args(args)
+    run = DbtRun(args=list(args), success=False)
+    started = time.perf_counter()
+    with _INVOCATION_LOCK, db.locked(warehouse, timeout=timeout) as path, _warehouse_env(path):
+        _ensure_landing(path)
+        try:
+            outcome = dbtRunner().invoke(full_args)
+        finally:
+            _release_duckdb()
+    run.elapsed_s = time.perf_counter() - started
+    run.success = bool(outcome.success)
+    if outcome.exception is not None:
+        run.exception = f"{type(outcome.exception).__name__}: {outcome.exception}"
+        run.success = False
+    _collect(run, outcome.result)
+    if run.failing_nodes:
+        run.success = False
+    return run
+
+
+def declared_packages() -> list[Any]:
+    """The packages dbt_project declares (packages.yml or dependencies.yml); none today."""
+    found: list[Any] = []
+    for name in ("packages.yml", "dependencies.yml"):
+        path = project_dir() / name
+        if path.exists():
+            found += (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("packages") or []
+    return found
+
+
+def ensure_deps(*, warehouse: Path | None = None) -> DbtRun | None:
+    """Run ``dbt deps`` only when packages are declared and not installed yet (it needs the network)."""
+    if not declared_packages():
+        return None
+    if (project_dir() / "dbt_packages").is_dir() and any((project_dir() / "dbt_packages").iterdir()):
+        return None
+    return run_dbt(["deps"], warehouse=warehouse)
+
+
+def build(
+    select: str | None = None,
+    full_refresh: bool = False,
+    *,
+    exclude: str | None = None,
+    with_seeds: bool = True,
+    warehouse: Path | None = None,
+) -> DbtRun:
+    """``dbt build`` (seeds, models and their tests) of the whole project or a selection.
+
+    The pipeline calls ``build("staging intermediate")``, then the facts gate, then
+    ``build("marts")`` (selections are space-separated dbt selectors; the seeds are added to a
+    selection unless ``with_seeds=False``)."""
+    deps = ensure_deps(warehouse=warehouse)
+    if deps is not None and not deps.success:
+        return deps
+    args = ["build"]
+    if select:
+        selectors = select.split()
+        # The intermediate models read the seeds: a selection builds (and tests) them too.
+        if with_seeds and not any("seed" in s for s in selectors):
+            selectors.append("resource_type:seed")
+        args += ["--select", *selectors]
+    if exclude:
+        args += ["--exclude", *exclude.split()]
+    if full_refresh:
+        args.append("--full-refresh")
+    return run_dbt(args, warehouse=warehouse)
+
+
+def docs_generate(*, warehouse: Path | None = None) -> DbtRun:
+    """Write the lineage and docs site to dbt_project/target/index.html."""
+    return run_dbt(["docs", "generate"], warehouse=warehouse)
