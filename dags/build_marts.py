@@ -51,17 +51,17 @@ def _jsonable(value: Any) -> Any:
 
 
 def _gate(name: str, *, blocking: bool = True) -> dict[str, Any]:
-    """Run one gate of ``expectations.gate``; a blocking failure fails the task with its reasons."""
+    """Run one gate of ``expectations.gate``. A blocking failure alerts once per incident
+    (``kejiwatch.alerts.raise_if_blocked``) and fails the task, so nothing downstream runs."""
     from expectations import gate
 
     result = getattr(gate, f"run_{name}")()
-    summary = _jsonable(result)
-    if hasattr(result, "summary"):
-        print(result.summary())  # the gate's own one-screen report, in the task log
-    if blocking and not getattr(result, "success", False):
-        reasons = result.summary() if hasattr(result, "summary") else summary
-        raise RuntimeError(f"{name} blocked publication: {reasons}")
-    return summary
+    print(result.summary())  # the gate's own one-screen report, in the task log
+    if blocking:
+        from kejiwatch import alerts
+
+        alerts.raise_if_blocked([result])
+    return _jsonable(result)
 
 
 GATE_TASK = {"pool": WAREHOUSE_POOL, "retries": 0, "execution_timeout": timedelta(minutes=15)}
@@ -109,11 +109,12 @@ def build_marts() -> None:
     )
     def publish(facts: dict[str, Any], marts_result: dict[str, Any]) -> dict[str, Any]:
         from airflow.sdk import get_current_context
-        from warehouse.publish import publish as _publish
 
         from expectations.result import GateResult
+        from warehouse.publish import publish_and_alert
 
-        publication = _jsonable(_publish([GateResult.from_dict(facts), GateResult.from_dict(marts_result)]))
+        results = [GateResult.from_dict(facts), GateResult.from_dict(marts_result)]
+        publication = _jsonable(publish_and_alert(results))
         get_current_context()["outlet_events"][MARTS].extra = {
             k: v for k, v in (publication if isinstance(publication, dict) else {}).items()
             if isinstance(v, str | int | float | bool)

@@ -58,7 +58,15 @@ def acquire_warehouse_lock(context: Any) -> None:
 
 def release_warehouse_lock(context: Any, *_: Any) -> None:
     lock = _HELD.pop(_ti_key(context), None)
-    if lock is not None:
+    if lock is None:
+        return
+    # dbt-duckdb caches its DuckDB handle per process (dbt-labs/dbt-core#11980): close it before
+    # letting the next writer in, or a gate in this same process could not open the file.
+    try:
+        from warehouse.dbt import _release_duckdb
+
+        _release_duckdb()
+    finally:
         lock.release(force=True)
 
 

@@ -20,14 +20,14 @@ TAGS = ["kejiwatch"]
 def failure_callbacks() -> list[Any]:
     """Task-failure notifiers from ``kejiwatch.alerts`` (the quality team's module), if present.
 
-    ``kejiwatch.alerts`` exposes ``failure_notifiers()`` returning Airflow notifiers/callables;
-    when the module is not there yet the DAGs still parse, without alerts.
+    ``kejiwatch.alerts.failure_callbacks()`` returns Airflow notifiers that resolve their channels
+    when a failure happens; if the module is missing the DAGs still parse, without alerts.
     """
     try:
         alerts = importlib.import_module("kejiwatch.alerts")
     except ImportError:
         return []
-    factory = getattr(alerts, "failure_notifiers", None) or getattr(alerts, "task_failure_callbacks", None)
+    factory = getattr(alerts, "failure_callbacks", None)
     if factory is None:
         return []
     try:

@@ -1,9 +1,33 @@
-"""CLI commands: pipeline (not implemented yet)."""
+"""CLI commands: `kejiwatch run` (the whole pipeline through Airflow's dag.test())."""
 
 from __future__ import annotations
+
+import logging
+from pathlib import Path
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    @app.command("run")
+    def run_command(
+        scenario: str = typer.Option("clean", help="Replay scenario served to the crawler."),
+        day: int = typer.Option(None, help="Replay day (the replay web grows day by day)."),
+        proxy: str = typer.Option(
+            None, help="Crawl through this proxy (e.g. a running `kejiwatch portals serve`) "
+            "instead of starting the replay portals."),
+        airflow_home: str = typer.Option(None, help="AIRFLOW_HOME (default: <data dir>/airflow)."),
+        build: bool = typer.Option(True, help="Run build_marts after the crawl."),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Airflow's task logs."),
+    ) -> None:
+        """Crawl the replay portals and build, gate and publish the marts, through Airflow
+        (scrape_portals then build_marts with dag.test()), then print a summary."""
+        from kejiwatch import runner
+
+        if not verbose:
+            logging.getLogger().setLevel(logging.WARNING)
+        home = Path(airflow_home) if airflow_home else None
+        summary = runner.run(scenario=scenario, day=day, proxy=proxy, home=home, build=build)
+        typer.echo(summary.render())
+        if not summary.ok:
+            raise typer.Exit(1)
