@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from scrapers.dates import DATE_RE, parse_date
-from scrapers.tables import Grid, extract_tables, html_table_to_grid
+from scrapers.tables import Grid, extract_tables
 
 ATTACHMENT_EXTS = ("xls", "xlsx", "csv", "pdf", "doc", "docx", "wps", "et", "zip", "rar", "txt")
 
@@ -119,8 +119,9 @@ def _norm_space(s: str) -> str:
 
 
 def _norm_line(s: str) -> str:
-    """Like _norm_space but keeps the tabs that separate table cells."""
-    return "\t".join(_norm_space(part) for part in s.split("\t")).strip()
+    """Collapse whitespace runs but keep ideographic spaces inside a line (they are the author's),
+    trimming them at the ends."""
+    return re.sub(r"[ \t\r\f\v\xa0]+", " ", s).strip(" \u3000")
 
 
 def read_meta(soup: BeautifulSoup) -> dict[str, str]:
@@ -243,9 +244,7 @@ def _render_lines(el: Tag) -> list[str]:
             if child.name == "br":
                 flush()
             elif child.name == "table" and not child.find("table"):
-                # spans expanded, so a merged region cell is repeated on each of its rows
-                flush()
-                lines.extend("\t".join(row) for row in html_table_to_grid(child).rows)
+                flush()  # data tables are landed as grids (raw.page_tables), not as body text
             elif child.name in BLOCK_TAGS:
                 flush()
                 walk(child)

@@ -55,7 +55,7 @@ class Pagination(_Strict):
 
     kind: PaginationKind
     param: str = "page"
-    first: int = 2  # number of the second list page (TRS: 1, because index_1 is the 2nd page)
+    first: int = 2  # number of the second list page (not used by trs_index: index_1 is the 2nd page)
     max_pages: int = Field(50, ge=1, le=10_000)
 
 

@@ -127,3 +127,32 @@ create table if not exists audit.quarantined_mentions (
     quarantined_at   timestamp not null,
     primary key (mention_id, expectation)
 );
+
+-- ---- crawler extensions (issue 5); ALTERs keep warehouses created before them working ----
+-- list pages: hash of the body, and whether every article it links was resolved (landed, or
+-- permanently gone), so an unchanged *and complete* list page lets the next run stop there.
+alter table raw.fetches add column if not exists content_hash varchar;
+alter table raw.fetches add column if not exists links_complete boolean;
+-- how the page was parsed (generic | selectors | mixed) and the title the list page gave it
+alter table raw.pages add column if not exists parse_method varchar;
+alter table raw.pages add column if not exists list_title varchar;
+-- column names joined from multi-row headers ("技术合同/成交额（万元）") and cells parsed as numbers
+alter table raw.page_tables add column if not exists caption varchar;
+alter table raw.page_tables add column if not exists columns json;
+alter table raw.page_tables add column if not exists numeric json;
+alter table raw.attachments add column if not exists portal_id varchar;
+alter table raw.attachments add column if not exists run_id varchar;
+alter table raw.attachments add column if not exists name varchar;          -- link text
+alter table raw.attachments add column if not exists kind varchar;          -- sniffed: xlsx | pdf | …
+alter table raw.attachments add column if not exists served_content_type varchar;
+alter table raw.attachment_tables add column if not exists n_rows integer;
+alter table raw.attachment_tables add column if not exists n_cols integer;
+alter table raw.attachment_tables add column if not exists caption varchar;
+alter table raw.attachment_tables add column if not exists columns json;
+alter table raw.attachment_tables add column if not exists numeric json;
+
+-- [page version] MinHash signature of the body, for repost detection across portals.
+create table if not exists raw.page_signatures (
+    page_version_id  varchar primary key,
+    signature        ubigint[] not null
+);

@@ -1,0 +1,109 @@
+"""Reposts: the same article on several portals (a trade site copying a bureau's notice, a forum
+quoting it, a 繁體 copy) linked to its earliest copy so facts are not counted twice.
+
+Bodies are converted to simplified Chinese (OpenCC t2s), stripped of whitespace and punctuation,
+cut into character 5-gram shingles and hashed with MinHash; MinHashLSH finds candidates, whose
+estimated Jaccard similarity must pass ``THRESHOLD``. Versions of the same URL are never reposts
+of each other (an edit is a new version, not a copy).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+NUM_PERM = 128
+SCHEME = "affine32"  # stored signatures are only comparable under the scheme that made them
+SHINGLE = 5
+THRESHOLD = 0.7
+MIN_SHINGLES = 20  # below this a body is too short to call anything a copy
+
+_PUNCT = re.compile(r"[\s\u3000\W_]+", re.UNICODE)
+_converter = None
+_conv_lock = threading.Lock()
+
+
+def to_simplified(text: str) -> str:
+    global _converter
+    with _conv_lock:
+        if _converter is None:
+            import opencc
+
+            _converter = opencc.OpenCC("t2s")
+        return _converter.convert(text)
+
+
+def signature(text: str) -> list[int] | None:
+    """MinHash signature of a body (None when the body is too short to compare)."""
+    norm = _PUNCT.sub("", to_simplified(text or ""))
+    shingles = {norm[i : i + SHINGLE] for i in range(max(0, len(norm) - SHINGLE + 1))}
+    if len(shingles) < MIN_SHINGLES:
+        return None
+    m = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
+    m.update_batch([s.encode("utf-8") for s in shingles])
+    return [int(v) for v in m.hashvalues]
+
+
+@dataclass
+class SigRow:
+    page_version_id: str
+    url: str
+    published_at: datetime | None
+    fetched_at: datetime
+    signature: list[int]
+    duplicate_of: str | None = None
+
+
+def _minhash(sig: list[int]) -> MinHash:
+    return MinHash(num_perm=NUM_PERM, hashvalues=np.array(sig, dtype=np.uint32), scheme=SCHEME)
+
+
+def _order(r: SigRow) -> tuple:
+    # earliest publication wins; unknown dates go last; then first fetched; then a stable id
+    return (r.published_at is None, r.published_at or datetime.max, r.fetched_at, r.page_version_id)
+
+
+def link_duplicates(existing: list[SigRow], new: list[SigRow]) -> dict[str, str | None]:
+    """``{page_version_id: duplicate_of}`` for every row whose link must change (None = original)."""
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    rows: dict[str, SigRow] = {}
+    hashes: dict[str, MinHash] = {}
+    for r in [*existing, *new]:
+        if r.page_version_id in rows:
+            continue
+        rows[r.page_version_id] = r
+        hashes[r.page_version_id] = _minhash(r.signature)
+        lsh.insert(r.page_version_id, hashes[r.page_version_id])
+
+    changes: dict[str, str | None] = {}
+    done: set[str] = set()
+    for r in new:
+        if r.page_version_id in done:
+            continue
+        # the connected group of copies around this new page (transitively, across URLs)
+        group: dict[str, SigRow] = {}
+        todo = [r.page_version_id]
+        while todo:
+            pid = todo.pop()
+            if pid in group:
+                continue
+            group[pid] = rows[pid]
+            for cand in lsh.query(hashes[pid]):
+                if cand in group or rows[cand].url == rows[pid].url:
+                    continue
+                if hashes[pid].jaccard(hashes[cand]) >= THRESHOLD:
+                    todo.append(cand)
+        done |= set(group)
+        if len({g.url for g in group.values()}) < 2:
+            continue
+        original = min(group.values(), key=_order)
+        for g in group.values():
+            want = None if g.url == original.url else original.page_version_id
+            if g.duplicate_of != want:
+                changes[g.page_version_id] = want
+    return changes

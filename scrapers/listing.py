@@ -1,0 +1,130 @@
+"""List pages: where page N is, how many there are, and which article links a page holds.
+
+Links are read with a regex over the raw HTML rather than the DOM because Hanweb keeps its first
+records inside ``<script type="text/xml">`` CDATA and some sites build lists with JS arrays
+(``urls[i]='…'``); html.parser would hide both.
+"""
+
+from __future__ import annotations
+
+import html as htmlmod
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from scrapers.registry import PortalConfig
+
+_A = re.compile(r"<a\b([^>]*?)href\s*=\s*(['\"])(.*?)\2([^>]*)>(.*?)</a\s*>", re.I | re.S)
+_TITLE_ATTR = re.compile(r"title\s*=\s*(['\"])(.*?)\1", re.I | re.S)
+_JS_URL = re.compile(r"urls\[\w+\]\s*=\s*(['\"])(.*?)\1")
+_TAGS = re.compile(r"<[^>]+>")
+_TRS_COUNT = (
+    # ('page_div', 22, 1, 'common_list', 'shtml', 325): total pages second
+    re.compile(r"createPageHTML\(\s*['\"][^'\"]*['\"]\s*,\s*(\d+)"),
+    re.compile(r"createPageHTML\(\s*(\d+)"),  # (9, 0, "index", "html")
+    re.compile(r"countPage\s*=\s*(\d+)"),
+)
+_HANWEB_TOTAL = re.compile(r"<totalpage>\s*(\d+)\s*</totalpage>", re.I)
+_DATAPROXY = re.compile(r"[^'\"<>\s]*dataproxy\.jsp\?[^'\"<>\s\]]*", re.I)
+
+
+@dataclass(frozen=True)
+class ListLink:
+    url: str
+    title: str | None
+
+
+def article_links(html_text: str, page_url: str, cfg: PortalConfig) -> list[ListLink]:
+    """Article links in page order, deduplicated, absolute, on allowed hosts, matching the pattern."""
+    pattern = re.compile(cfg.article_url_pattern)
+    out: list[ListLink] = []
+    seen: set[str] = set()
+
+    def add(href: str, title: str | None) -> None:
+        href = htmlmod.unescape(href.strip())
+        if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
+            return
+        url = urljoin(page_url, href).split("#")[0]
+        if url in seen or not cfg.allows(url) or not pattern.search(url):
+            return
+        seen.add(url)
+        out.append(ListLink(url, title or None))
+
+    for m in _A.finditer(html_text):
+        attrs = m.group(1) + " " + m.group(4)
+        t = _TITLE_ATTR.search(attrs)
+        text = htmlmod.unescape(_TAGS.sub("", m.group(5))).strip()
+        add(m.group(3), htmlmod.unescape(t.group(2)).strip() if t else text)
+    for m in _JS_URL.finditer(html_text):
+        add(m.group(2), None)
+    return out
+
+
+def page_count(html_text: str, cfg: PortalConfig) -> int | None:
+    """Total list pages as the page itself announces it (a hint: sites get it wrong)."""
+    kind = cfg.pagination.kind
+    if kind == "trs_index":
+        for rx in _TRS_COUNT:
+            m = rx.search(html_text)
+            if m:
+                return int(m.group(1))
+    if kind == "hanweb_datastore":
+        m = _HANWEB_TOTAL.search(html_text)
+        if m:
+            return int(m.group(1))
+    if kind == "query_page":
+        # the 末页 / 尾页 link carries the last page number
+        param = re.escape(cfg.pagination.param)
+        m = re.search(r"href=['\"][^'\"]*[?&]" + param + r"=(\d+)[^'\"]*['\"][^>]*>\s*(?:末页|尾页|最后一页)",
+                      html_text)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def _set_query(url: str, key: str, value: int) -> str:
+    p = urlsplit(url)
+    q = [(k, v) for k, v in parse_qsl(p.query, keep_blank_values=True) if k != key]
+    q.append((key, str(value)))
+    return urlunsplit((p.scheme, p.netloc, p.path, urlencode(q), ""))
+
+
+def nth_page_url(start_url: str, n: int, cfg: PortalConfig, first_html: str | None = None) -> str | None:
+    """URL of list page ``n`` (0 = the start URL); None when the rule cannot address it."""
+    if n == 0:
+        return start_url
+    pg = cfg.pagination
+    kind = pg.kind
+    if kind == "none":
+        return None
+    if kind == "trs_index":
+        # index.html → index_1.html (the 2nd page); common_list.shtml → common_list_1.shtml …
+        p = urlsplit(start_url)
+        path = p.path if not p.path.endswith("/") else p.path + "index.html"
+        m = re.match(r"^(.*/)([^/]+?)\.(s?html?)$", path)
+        if not m:
+            return None
+        # the first page has no suffix, the second is _1 (never _0)
+        return urlunsplit((p.scheme, p.netloc, f"{m.group(1)}{m.group(2)}_{n}.{m.group(3)}", "", ""))
+    if kind == "query_page":
+        return _set_query(start_url, pg.param, pg.first + n - 1)
+    if kind == "destoon":
+        p = urlsplit(start_url)
+        m = re.match(r"^(.*/list-\d+)(?:-\d+)?\.html$", p.path)
+        if not m:
+            return None
+        return urlunsplit((p.scheme, p.netloc, f"{m.group(1)}-{pg.first + n - 1}.html", p.query, ""))
+    if kind == "discuz_archiver":
+        # archiver/?fid-2.html → archiver/?fid-2.html&page=2
+        base = re.sub(r"&page=\d+", "", start_url)
+        return f"{base}&page={pg.first + n - 1}"
+    if kind == "hanweb_datastore":
+        # more records come from the dataproxy.jsp URL the column page announces in <nextgroup>
+        if not first_html:
+            return None
+        m = _DATAPROXY.search(first_html)
+        if not m:
+            return None
+        proxy_url = urljoin(start_url, htmlmod.unescape(m.group(0)))
+        return _set_query(proxy_url, pg.param, pg.first + n - 1)
+    return None

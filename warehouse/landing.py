@@ -1,0 +1,256 @@
+"""Landing the crawler's output in the ``raw`` schema.
+
+One portal's output is one ``PortalBatch`` and lands in one transaction under
+``warehouse.db.connect()``: a crash (even ``kill -9``) leaves either the whole portal or nothing.
+Rows go in as pandas frames (``INSERT OR IGNORE … BY NAME SELECT * FROM frame``), never row by row.
+Keys are content-derived (page_version_id = sha256(url|content_hash)), so re-landing the same
+content adds nothing; fetch attempts are keyed by a per-attempt id, so landing the same batch twice
+adds nothing either.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from warehouse.db import connect
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "fetches": (
+        "fetch_id", "run_id", "portal_id", "url", "kind", "requested_at", "status", "bytes", "elapsed_ms",
+        "content_type", "etag", "last_modified", "encoding", "error", "blocked_reason", "content_hash",
+        "links_complete",
+    ),
+    "pages": (
+        "page_version_id", "url", "portal_id", "run_id", "fetched_at", "content_hash", "html", "encoding",
+        "decode_ok", "title", "published_at", "source", "body_text", "etag", "last_modified", "duplicate_of",
+        "parse_method", "list_title",
+    ),
+    "page_tables": (
+        "page_version_id", "table_index", "header_rows", "n_rows", "n_cols", "grid", "caption", "columns",
+        "numeric",
+    ),
+    "attachments": (
+        "attachment_id", "page_version_id", "url", "filename", "mime", "bytes", "content_hash", "content",
+        "fetched_at", "parse_status", "parse_error", "text", "portal_id", "run_id", "name", "kind",
+        "served_content_type",
+    ),
+    "attachment_tables": (
+        "attachment_id", "table_index", "sheet_name", "header_rows", "grid", "n_rows", "n_cols", "caption",
+        "columns", "numeric",
+    ),
+    "page_signatures": ("page_version_id", "signature"),
+    "crawl_run_portals": (
+        "run_id", "portal_id", "status", "reason", "fetches", "errors", "pages_landed", "started_at",
+        "finished_at",
+    ),
+    "portals": (
+        "portal_id", "name", "publisher_type", "region_code", "region_name", "base_url", "authority_rank",
+        "config_hash", "updated_at",
+    ),
+}
+
+
+@dataclass
+class PortalBatch:
+    """Everything one portal's crawl produced, landed together."""
+
+    run_id: str | None
+    portal_id: str
+    fetches: list[dict[str, Any]] = field(default_factory=list)
+    pages: list[dict[str, Any]] = field(default_factory=list)
+    page_tables: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    attachment_tables: list[dict[str, Any]] = field(default_factory=list)
+    signatures: list[dict[str, Any]] = field(default_factory=list)
+    run_portal: dict[str, Any] | None = None
+    portal_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class LandResult:
+    fetches: int = 0
+    pages: int = 0
+    page_tables: int = 0
+    attachments: int = 0
+    attachment_tables: int = 0
+    duplicates_linked: int = 0
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], *, replace: bool = False
+) -> int:
+    """Insert rows (dicts) as one frame; existing keys are kept (or replaced). Returns rows inserted."""
+    if not rows:
+        return 0
+    cols = COLUMNS[table]
+    # object dtype: no NaN for missing ints, no guessing that turns ids into floats
+    frame = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=list(cols), dtype=object)
+    name = f"_land_{table}"
+    con.register(name, frame)
+    try:
+        verb = "insert or replace" if replace else "insert or ignore"
+        (count,) = con.execute(f"{verb} into raw.{table} by name select * from {name}").fetchone()
+    finally:
+        con.unregister(name)
+    return int(count)
+
+
+def _link_duplicates(con: duckdb.DuckDBPyConnection, new_ids: set[str]) -> int:
+    """Link the newly landed pages and their copies on other portals to the earliest copy."""
+    from scrapers.dedup import SigRow, link_duplicates
+
+    if not new_ids:
+        return 0
+    rows = con.execute(
+        """select s.page_version_id, p.url, p.published_at, p.fetched_at, s.signature, p.duplicate_of
+           from raw.page_signatures s join raw.pages p using (page_version_id)"""
+    ).fetchall()
+    sigs = [SigRow(r[0], r[1], r[2], r[3], list(r[4]), r[5]) for r in rows]
+    new = [s for s in sigs if s.page_version_id in new_ids]
+    old = [s for s in sigs if s.page_version_id not in new_ids]
+    changes = link_duplicates(old, new)
+    if changes:
+        frame = pd.DataFrame({"pid": list(changes), "dup": list(changes.values())}, dtype=object)
+        con.register("_dups", frame)
+        try:
+            con.execute(
+                "update raw.pages set duplicate_of = _dups.dup from _dups "
+                "where raw.pages.page_version_id = _dups.pid"
+            )
+        finally:
+            con.unregister("_dups")
+    return len(changes)
+
+
+def land_batch(batch: PortalBatch, path: Path | None = None) -> LandResult:
+    """Land one portal's batch in one transaction (all or nothing)."""
+    res = LandResult()
+    with connect(path) as con:
+        con.execute("begin transaction")
+        try:
+            res.fetches = _insert(con, "fetches", batch.fetches)
+            # Only page versions that are new get their tables, attachments and signatures.
+            known = _existing(con, "pages", "page_version_id", [p["page_version_id"] for p in batch.pages])
+            new_pages = [p for p in batch.pages if p["page_version_id"] not in known]
+            new_ids = {p["page_version_id"] for p in new_pages}
+            res.pages = _insert(con, "pages", new_pages)
+            res.page_tables = _insert(con, "page_tables", [t for t in batch.page_tables
+                                                          if t["page_version_id"] in new_ids])
+            res.attachments = _insert(con, "attachments", batch.attachments)
+            res.attachment_tables = _insert(con, "attachment_tables", batch.attachment_tables)
+            _insert(con, "page_signatures", [s for s in batch.signatures if s["page_version_id"] in new_ids])
+            res.duplicates_linked = _link_duplicates(con, new_ids)
+            _insert(con, "portals", batch.portal_rows, replace=True)
+            if batch.run_portal:
+                run_portal = dict(batch.run_portal, pages_landed=res.pages)
+                _insert(con, "crawl_run_portals", [run_portal], replace=True)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return res
+
+
+def _existing(con: duckdb.DuckDBPyConnection, table: str, key: str, ids: Iterable[str]) -> set[str]:
+    ids = list(ids)
+    if not ids:
+        return set()
+    frame = pd.DataFrame({"k": ids}, dtype=object)
+    con.register("_keys", frame)
+    try:
+        rows = con.execute(f"select {key} from raw.{table} where {key} in (select k from _keys)").fetchall()
+    finally:
+        con.unregister("_keys")
+    return {r[0] for r in rows}
+
+
+# ---------------------------------------------------------------- runs and registry
+
+
+def land_portals(rows: list[dict[str, Any]], path: Path | None = None) -> int:
+    """Upsert the registry (raw.portals) so dbt needs no YAML."""
+    with connect(path) as con:
+        return _insert(con, "portals", rows, replace=True)
+
+
+def begin_run(run_id: str, trigger: str, started_at: datetime, path: Path | None = None) -> None:
+    with connect(path) as con:
+        con.execute(
+            "insert or ignore into raw.crawl_runs (run_id, started_at, trigger) values (?, ?, ?)",
+            [run_id, started_at, trigger],
+        )
+
+
+def end_run(run_id: str, finished_at: datetime, path: Path | None = None) -> str:
+    """Close a run: outcome ok (every portal ok), failed (every portal failed, or none ran), else partial."""
+    with connect(path) as con:
+        rows = con.execute("select status from raw.crawl_run_portals where run_id = ?", [run_id]).fetchall()
+        statuses = [r[0] for r in rows]
+        if statuses and all(s == "ok" for s in statuses):
+            outcome = "ok"
+        elif not statuses or all(s == "failed" for s in statuses):
+            outcome = "failed"
+        else:
+            outcome = "partial"
+        con.execute(
+            "update raw.crawl_runs set finished_at = ?, portals_attempted = ?, outcome = ? where run_id = ?",
+            [finished_at, len(statuses), outcome, run_id],
+        )
+    return outcome
+
+
+# ---------------------------------------------------------------- state for incremental crawls
+
+
+@dataclass
+class PortalState:
+    """What the warehouse already knows about a portal, for conditional GETs and early stops."""
+
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # url → latest version
+    lists: dict[str, dict[str, Any]] = field(default_factory=dict)  # url → last complete 200 fetch
+    attachments: dict[str, dict[str, Any]] = field(default_factory=dict)  # url → latest file
+
+
+def load_state(portal_id: str, path: Path | None = None) -> PortalState:
+    state = PortalState()
+    with connect(path) as con:
+        for url, pid, chash, etag, lm in con.execute(
+            """select url, page_version_id, content_hash, etag, last_modified from raw.pages
+               where portal_id = ?
+               qualify row_number() over (partition by url order by fetched_at desc) = 1""",
+            [portal_id],
+        ).fetchall():
+            state.pages[url] = {
+                "page_version_id": pid, "content_hash": chash, "etag": etag, "last_modified": lm,
+            }
+        for url, etag, lm, chash, complete in con.execute(
+            """select url, etag, last_modified, content_hash, links_complete from raw.fetches
+               where portal_id = ? and kind = 'list' and status = 200 and error is null
+               qualify row_number() over (partition by url order by requested_at desc) = 1""",
+            [portal_id],
+        ).fetchall():
+            state.lists[url] = {
+                "etag": etag, "last_modified": lm, "content_hash": chash, "complete": complete,
+            }
+        for url, aid, chash, etag in con.execute(
+            """select a.url, a.attachment_id, a.content_hash, f.etag from raw.attachments a
+               left join (select url, etag from raw.fetches where kind = 'attachment' and status = 200
+                          qualify row_number() over (partition by url order by requested_at desc) = 1) f
+               using (url)
+               where a.portal_id = ?""",
+            [portal_id],
+        ).fetchall():
+            state.attachments[url] = {"attachment_id": aid, "content_hash": chash, "etag": etag}
+    return state
