@@ -51,5 +51,28 @@ def serve(
         server.stop()
 
 
+@portals_app.command("list")
+def list_portals() -> None:
+    """The crawler's portal registry (scrapers/portals/*.yaml), validated."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from scrapers.registry import PortalConfigError, load_portals
+
+    try:
+        registry = load_portals(include_disabled=True)
+    except PortalConfigError as exc:
+        typer.echo(f"portal registry invalid:\n{exc}", err=True)
+        raise typer.Exit(2) from exc
+    t = Table(title=f"{len(registry)} portals")
+    for col in ("id", "name", "type", "region", "pagination", "rate/s", "rank", "lists"):
+        t.add_column(col, no_wrap=col in ("id", "pagination"))
+    for p in registry.values():
+        t.add_row(p.id + ("" if p.enabled else " (disabled)"), p.name, p.publisher_type,
+                  f"{p.region_code or ''} {p.region_name or ''}".strip(), p.pagination.kind,
+                  f"{p.rate_limit:g}", str(p.authority_rank), str(len(p.start_urls)))
+    Console().print(t)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(portals_app, name="portals")
