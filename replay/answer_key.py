@@ -49,7 +49,7 @@ def _article_entry(site: Site, a: Article) -> dict[str, Any]:
         header, rows = tables.list_rows(att["list"])
         atts.append(
             {
-                "url": site.url(site.attachment_path(a, att)),
+                "url": site.attachment_url(a, att),
                 "name": att["name"],
                 "type": att["kind"],
                 "mime": attachments.MIME[att["kind"]],

@@ -31,11 +31,26 @@ class Web:
         self.sites: dict[str, Site] = {}
         for portal in load_portals().values():
             self.sites[portal.host] = site_class(portal.platform)(portal, day)
+        self._link_reposts()
         if extra_hosts:
             from replay.sites.bench import bench_sites
 
             for site in bench_sites(extra_hosts, day):
                 self.sites[site.portal.host] = site
+
+    def _link_reposts(self) -> None:
+        """A repost shows the URL of what it copies (Destoon's 原文地址 line); attachments of a
+        reposted notice link to the original site's files."""
+        where = {a.id: (s, a) for s in self.sites.values() for a in s.articles}
+        for site in self.sites.values():
+            for a in site.articles:
+                if a.repost_of and a.repost_of in where:
+                    osite, orig = where[a.repost_of]
+                    a.original_url = osite.url(osite.article_path(orig))
+                    for att in a.attachments:
+                        src = next((o for o in orig.attachments if o["name"] == att["name"]), None)
+                        if src is not None:
+                            att["url"] = osite.attachment_url(orig, src)
 
     def site(self, host: str) -> Site | None:
         return self.sites.get(host.lower())

@@ -43,9 +43,15 @@ class Site:
         }
         self.routes["/robots.txt"] = self._robots
         for article in self.articles:
-            self.routes[self.article_path(article)] = self._article_route(article)
+            path = self.article_path(article)
+            if path in self.routes:  # two articles on one URL would make the answer key lie
+                raise ValueError(f"{portal.id}: {article.id} collides with another article at {path}")
+            self.routes[path] = self._article_route(article)
             for att in article.attachments:
-                self.routes[self.attachment_path(article, att)] = self._attachment_route(article, att)
+                if "url" not in att and not att.get(
+                    "external"
+                ):  # an absolute link to another host's file is not ours to serve
+                    self.routes[self.attachment_path(article, att)] = self._attachment_route(article, att)
         self.build_lists()
 
     # --- URL scheme (platforms override) -------------------------------------------------------
@@ -149,11 +155,15 @@ class Site:
         return tags
 
     def attachment_links(self, a: Article) -> list[tuple[str, str]]:
-        return [(att["name"], self.attachment_href(a, att)) for att in a.attachments]
+        return [(att["name"], att.get("url") or self.attachment_href(a, att)) for att in a.attachments]
 
     def attachment_href(self, a: Article, att: dict[str, Any]) -> str:
         """The href as written in the article (platforms may make it relative)."""
         return self.attachment_path(a, att)
+
+    def attachment_url(self, a: Article, att: dict[str, Any]) -> str:
+        """Absolute URL of an attachment: ours, or the original site's for a repost's link."""
+        return att["url"] if "url" in att else self.url(self.attachment_path(a, att))
 
     def article_context(self, a: Article) -> dict[str, Any]:
         newer, older = self.neighbours(a)

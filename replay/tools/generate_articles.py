@@ -1,0 +1,1607 @@
+"""Authoring aid: writes the bulk of the replay web's articles as YAML data (`g_*.yaml` beside the
+hand-written ones) from a bank of sentence patterns written by us, labelling every figure as it is
+written, so text and answer key cannot drift apart. Deterministic (fixed seed): re-running it
+rewrites identical files. The server never runs this; it only reads the YAML.
+
+    python -m replay.tools.generate_articles            # rewrite replay/data/articles/*/g_*.yaml
+
+Labelling follows INDICATORS.md: every figure-bearing sentence names its own time expression (or
+sits under a plan heading), so periods never depend on a neighbouring paragraph."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import cn2an
+import opencc
+import yaml
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+FAMILY = {
+    "tech_contract_turnover": "contract",
+    "tech_contract_registered": "contract",
+    "tech_contract_count": "contract",
+    **{
+        k: "enterprise"
+        for k in (
+            "tech_sme",
+            "high_tech",
+            "chuying",
+            "gazelle",
+            "unicorn",
+            "chuying_gazelle",
+            "new_economy",
+            "little_giant",
+            "specialized_sme",
+            "tech_leader",
+            "tech_enterprise_pool",
+            "single_champion",
+            "ip_demo",
+            "rd_active_enterprise",
+        )
+    },
+    **{
+        k: "platform"
+        for k in (
+            "key_lab",
+            "tech_innovation_center",
+            "engineering_center",
+            "enterprise_tech_center",
+            "pilot_base",
+            "maker_space",
+            "incubator",
+            "star_maker",
+            "new_rd_institute",
+            "tech_transfer",
+            "iur_alliance",
+            "innovation_platform",
+        )
+    },
+}
+
+ASOF_PUB = "ASOF_PUB"  # resolved to asof:<publish date> of the page that carries the sentence
+
+
+@dataclass
+class Ctx:
+    rng: random.Random
+    rw: str  # region word in the text: 全市 / 我市 / 全省 / 全区 / 本县 / a place name
+    region: str  # what it resolves to
+    per: str  # time expression opening the sentence ("" under a plan heading)
+    period: str  # its period key
+    year: int  # the year the figures are about
+    pub: dt.date
+    subs: list[str] = field(default_factory=list)
+    scale: float = 1.0  # province ≫ city ≫ county
+
+
+def fact(
+    quote: str,
+    ind: str,
+    measure: str,
+    value: float | int,
+    region: str,
+    period: str,
+    unit: str = "count",
+    qual: str = "exact",
+    level: str = "unspecified",
+) -> dict[str, Any]:
+    return {
+        "quote": quote,
+        "fact": FAMILY[ind],
+        "indicator": ind,
+        "level": level,
+        "measure": measure,
+        "value": value,
+        "unit": unit,
+        "qualifier": qual,
+        "region": region,
+        "period": period,
+    }
+
+
+# --- numbers as bureaus write them ------------------------------------------------------------------
+def money(c: Ctx, lo: float, hi: float, key: str | None = None, region: str | None = None) -> tuple[str, int]:
+    """An amount in 亿元 (with decimals) or 万元, and its value in yuan."""
+    scale = c.scale / (4 if region else 1)
+    v = truth(c, key, lambda: c.rng.uniform(lo, hi) * scale, region)
+    if v >= 1:
+        d = Decimal(f"{v:.2f}").normalize()
+        return f"{d:f}亿元", int(d * 100_000_000)
+    wan = int(v * 10_000)
+    return f"{wan}万元", wan * 10_000
+
+
+def pct(c: Ctx, lo: float = 5, hi: float = 45, key: str | None = None) -> tuple[str, float]:
+    v = round(truth(c, key, lambda: c.rng.uniform(lo, hi)), 1)
+    return f"{v}", v
+
+
+# One true value per (region, period, indicator, measure): two articles stating the same figure agree,
+# as real reports and their reposts do, so the marts see support rather than invented conflicts.
+TRUTH: dict[tuple[Any, ...], float] = {}
+
+
+def truth(c: Ctx, key: str | None, draw: Callable[[], float], region: str | None = None) -> float:
+    if key is None:
+        return draw()
+    k = (region or c.region, c.period, key)
+    if k not in TRUTH:
+        TRUTH[k] = draw()
+    return TRUTH[k]
+
+
+def count(
+    c: Ctx,
+    lo: int,
+    hi: int,
+    unit: str = "家",
+    scaled: bool = True,
+    qualified: bool = True,
+    chinese: bool = True,
+    key: str | None = None,
+    region: str | None = None,
+    floor: int = 0,
+) -> tuple[str, int, str]:
+    """A count with its measure word and, sometimes, a qualifier (余/近/约/超/以上/多/不足)."""
+    scale = c.scale / (3 if region else 1)
+    # floor: a stock stated with its increment is larger than the increment
+    n = int(
+        truth(
+            c,
+            key,
+            lambda: max(1, int(c.rng.randint(lo, hi) * (scale if scaled else 1))) + (floor if floor else 0),
+            region,
+        )
+    )
+    roll = c.rng.random()
+    if qualified and n >= 20 and roll < 0.18:
+        n = round(n, -1)
+        form, qual = c.rng.choice(
+            [
+                (f"{n}余{unit}", "over"),
+                (f"近{n}{unit}", "approx"),
+                (f"约{n}{unit}", "approx"),
+                (f"超{n}{unit}", "over"),
+                (f"{n}{unit}以上", "over"),
+                (f"{n}多{unit}", "over"),
+                (f"不足{n}{unit}", "under"),
+            ]
+        )
+        return form, n, qual
+    if chinese and n <= 30 and roll > 0.75:
+        word = "两" if n == 2 else cn2an.an2cn(n)
+        return f"{word}{unit}", n, "exact"
+    return f"{n}{unit}", n, "exact"
+
+
+# --- sentence bank: each returns (sentence, facts) ----------------------------------------------------
+Stmt = Callable[[Ctx], tuple[str, list[dict[str, Any]]]]
+
+
+def s_turnover(c: Ctx):
+    m, v = money(c, 8, 40, key="turnover")
+    g, gv = pct(c, -12, 45, key="turnover_growth")
+    name = c.rng.choice(["技术合同成交额", "技术合同成交额", "技术合同交易额", "技术交易额"])
+    head = f"{name}达到{m}" if gv >= 0 else f"{name}{m}"
+    change = f"同比增长{g}%" if gv >= 0 else f"同比下降{abs(gv)}%"
+    lead = f"{c.per}，{c.rw}" if gv >= 0 else f"受重大项目结转影响，{c.per}{c.rw}"
+    return (
+        f"{lead}{head}，{change}。",
+        [
+            fact(head, "tech_contract_turnover", "amount", v, c.region, c.period, "yuan"),
+            fact(
+                f"{head}，{change}", "tech_contract_turnover", "growth_pct", gv, c.region, c.period, "percent"
+            ),
+        ],
+    )
+
+
+def s_contract_count(c: Ctx):
+    n, nv, q = count(c, 300, 1800, "项", chinese=False, key="contract_count")
+    m, v = money(c, 8, 40, key="turnover")
+    return (
+        f"{c.per}，{c.rw}共登记技术合同{n}，成交额{m}，平均每项合同金额较上年有所提高。",
+        [
+            fact(f"登记技术合同{n}", "tech_contract_count", "count", nv, c.region, c.period, qual=q),
+            fact(
+                f"技术合同{n}，成交额{m}", "tech_contract_turnover", "amount", v, c.region, c.period, "yuan"
+            ),
+        ],
+    )
+
+
+def s_registered(c: Ctx):
+    m, v = money(c, 2, 20, key="registered")
+    x = c.rng.randint(52, 130)
+    head = f"完成技术合同登记额{m}"
+    return (
+        f"{c.per}，{c.rw}{head}，完成年度目标任务的{x}%。",
+        [
+            fact(head, "tech_contract_registered", "amount", v, c.region, c.period, "yuan"),
+        ],
+    )
+
+
+def s_turnover_subs(c: Ctx):
+    a, b = c.rng.sample(c.subs, 2)
+    m1, v1 = money(c, 8, 40, key="turnover", region=a)
+    m2, v2 = money(c, 8, 40, key="turnover", region=b)
+    head = f"技术合同成交额分别为{m1}"
+    return (
+        f"{c.per}，{a}、{b}{head}和{m2}。",
+        [
+            fact(head, "tech_contract_turnover", "amount", v1, a, c.period, "yuan"),
+            fact(f"{head}和{m2}", "tech_contract_turnover", "amount", v2, b, c.period, "yuan"),
+        ],
+    )
+
+
+def s_sme(c: Ctx):
+    n, nv, q = count(c, 150, 900, key="sme_new")
+    t, tv, tq = count(c, 900, 4000, qualified=False, key="sme_total", floor=nv)
+    return (
+        f"{c.per}，{c.rw}新增科技型中小企业{n}，总数达到{t}。",
+        [
+            fact(f"新增科技型中小企业{n}", "tech_sme", "new", nv, c.region, c.period, qual=q),
+            fact(f"新增科技型中小企业{n}，总数达到{t}", "tech_sme", "total", tv, c.region, c.period, qual=tq),
+        ],
+    )
+
+
+def s_sme_ruku(c: Ctx):
+    n, nv, q = count(c, 150, 900, qualified=False, key="sme_new")
+    g, gv = pct(c, 8, 60)
+    return (
+        f"{c.per}，{c.rw}科技型中小企业评价入库{n}，同比增长{g}%，入库数量创历史新高。",
+        [
+            fact(f"科技型中小企业评价入库{n}", "tech_sme", "new", nv, c.region, c.period, qual=q),
+            fact(
+                f"科技型中小企业评价入库{n}，同比增长{g}%",
+                "tech_sme",
+                "growth_pct",
+                gv,
+                c.region,
+                c.period,
+                "percent",
+            ),
+        ],
+    )
+
+
+def s_sme_national(c: Ctx):
+    n, nv, q = count(c, 300, 2500)
+    return (
+        f"截至{c.year}年底，{c.rw}共有国家科技型中小企业{n}。",
+        [
+            fact(
+                f"共有国家科技型中小企业{n}",
+                "tech_sme",
+                "total",
+                nv,
+                c.region,
+                f"asof:{c.year}-12-31",
+                qual=q,
+                level="national",
+            ),
+        ],
+    )
+
+
+def s_hitech(c: Ctx):
+    n, nv, q = count(c, 40, 400, qualified=False, key="hitech_new")
+    t, tv, tq = count(c, 200, 1500, key="hitech_total", floor=nv)
+    g, gv = pct(c, 5, 30)
+    total = f"有效期内高新技术企业总数达到{t}"
+    return (
+        f"{c.per}，{c.rw}新认定高新技术企业{n}，{total}，同比增长{g}%。",
+        [
+            fact(f"新认定高新技术企业{n}", "high_tech", "new", nv, c.region, c.period, qual=q),
+            fact(total, "high_tech", "total", tv, c.region, c.period, qual=tq),
+            fact(f"{total}，同比增长{g}%", "high_tech", "growth_pct", gv, c.region, c.period, "percent"),
+        ],
+    )
+
+
+def s_hitech_applied(c: Ctx):
+    n, nv, q = count(c, 30, 300)
+    return (
+        f"{c.per}，{c.rw}组织{n}企业申报高新技术企业，申报数量为近年来最多。",
+        [
+            fact(f"组织{n}企业申报高新技术企业", "high_tech", "applied", nv, c.region, c.period, qual=q),
+        ],
+    )
+
+
+def s_gaoqi(c: Ctx):
+    t, tv, tq = count(c, 150, 1200)
+    return (
+        f"截至目前，{c.rw}高企数量达到{t}，较“十三五”末实现翻番。",
+        [
+            fact(f"高企数量达到{t}", "high_tech", "total", tv, c.region, ASOF_PUB, qual=tq),
+        ],
+    )
+
+
+def s_chuying_gazelle(c: Ctx):
+    a, av, aq = count(c, 10, 80, qualified=False)
+    b, bv, bq = count(c, 3, 30, qualified=False)
+    u, uv, uq = count(c, 1, 2, scaled=False, qualified=False)
+    return (
+        f"{c.per}，{c.rw}新认定雏鹰企业{a}、瞪羚企业{b}、独角兽企业{u}。",
+        [
+            fact(f"新认定雏鹰企业{a}", "chuying", "new", av, c.region, c.period, qual=aq),
+            fact(f"瞪羚企业{b}", "gazelle", "new", bv, c.region, c.period, qual=bq),
+            fact(f"独角兽企业{u}", "unicorn", "new", uv, c.region, c.period, qual=uq),
+        ],
+    )
+
+
+def s_chuying_gazelle_joint(c: Ctx):
+    n, nv, q = count(c, 30, 260)
+    return (
+        f"{c.per}，{c.rw}雏鹰瞪羚企业总数达到{n}，梯度培育体系基本形成。",
+        [
+            fact(f"雏鹰瞪羚企业总数达到{n}", "chuying_gazelle", "total", nv, c.region, c.period, qual=q),
+        ],
+    )
+
+
+def s_new_economy(c: Ctx):
+    n, nv, q = count(c, 60, 400)
+    return (
+        f"截至{c.year}年底，{c.rw}雏鹰、瞪羚、独角兽等新经济企业达到{n}。",
+        [
+            fact(
+                f"雏鹰、瞪羚、独角兽等新经济企业达到{n}",
+                "new_economy",
+                "total",
+                nv,
+                c.region,
+                f"asof:{c.year}-12-31",
+                qual=q,
+            ),
+        ],
+    )
+
+
+def s_little_giant(c: Ctx):
+    n, nv, q = count(c, 3, 25, qualified=False)
+    t, tv, tq = count(c, 20, 90, qualified=False, floor=nv)
+    return (
+        f"{c.per}，{c.rw}{n}企业入选国家级专精特新“小巨人”企业名单，累计达到{t}。",
+        [
+            fact(
+                f"{n}企业入选国家级专精特新“小巨人”企业",
+                "little_giant",
+                "new",
+                nv,
+                c.region,
+                c.period,
+                qual=q,
+                level="national",
+            ),
+            fact(
+                f"专精特新“小巨人”企业名单，累计达到{t}",
+                "little_giant",
+                "total",
+                tv,
+                c.region,
+                c.period,
+                qual=tq,
+                level="national",
+            ),
+        ],
+    )
+
+
+def s_specialized(c: Ctx):
+    n, nv, q = count(c, 20, 200)
+    return (
+        f"{c.per}，{c.rw}新认定省级专精特新中小企业{n}。",
+        [
+            fact(
+                f"新认定省级专精特新中小企业{n}",
+                "specialized_sme",
+                "new",
+                nv,
+                c.region,
+                c.period,
+                qual=q,
+                level="provincial",
+            ),
+        ],
+    )
+
+
+def s_leader(c: Ctx):
+    n, nv, q = count(c, 3, 40, qualified=False)
+    return (
+        f"目前，{c.rw}共有科技领军企业{n}，带动上下游配套企业300余家。",
+        [
+            fact(f"共有科技领军企业{n}", "tech_leader", "total", nv, c.region, ASOF_PUB, qual=q),
+        ],
+    )
+
+
+def s_pool(c: Ctx):
+    n, nv, q = count(c, 300, 3000)
+    return (
+        f"{c.per}，{c.rw}科技型企业培育库入库企业达到{n}。",
+        [
+            fact(
+                f"科技型企业培育库入库企业达到{n}",
+                "tech_enterprise_pool",
+                "total",
+                nv,
+                c.region,
+                c.period,
+                qual=q,
+            ),
+        ],
+    )
+
+
+def s_champion(c: Ctx):
+    n, nv, q = count(c, 2, 15, qualified=False)
+    return (
+        f"截至{c.year}年底，{c.rw}拥有国家级制造业单项冠军企业{n}。",
+        [
+            fact(
+                f"拥有国家级制造业单项冠军企业{n}",
+                "single_champion",
+                "total",
+                nv,
+                c.region,
+                f"asof:{c.year}-12-31",
+                qual=q,
+                level="national",
+            ),
+        ],
+    )
+
+
+def s_ip_demo(c: Ctx):
+    n, nv, q = count(c, 2, 20, qualified=False)
+    return (
+        f"{c.per}，{c.rw}新增国家知识产权示范企业{n}，发明专利授权量同比增长{pct(c)[0]}%。",
+        [
+            fact(
+                f"新增国家知识产权示范企业{n}",
+                "ip_demo",
+                "new",
+                nv,
+                c.region,
+                c.period,
+                qual=q,
+                level="national",
+            ),
+        ],
+    )
+
+
+def s_rd_active(c: Ctx):
+    n, nv, q = count(c, 80, 900)
+    return (
+        f"{c.per}，{c.rw}有研发活动的规上工业企业{n}，占规上工业企业的{c.rng.randint(31, 62)}%。",
+        [
+            fact(
+                f"有研发活动的规上工业企业{n}",
+                "rd_active_enterprise",
+                "total",
+                nv,
+                c.region,
+                c.period,
+                qual=q,
+            ),
+        ],
+    )
+
+
+def s_keylab(c: Ctx):
+    n, nv, q = count(c, 2, 20, unit="个", qualified=False)
+    t, tv, tq = count(c, 20, 160, unit="个", qualified=False, floor=nv)
+    return (
+        f"{c.per}，{c.rw}新增省级重点实验室{n}，累计达到{t}。",
+        [
+            fact(
+                f"新增省级重点实验室{n}", "key_lab", "new", nv, c.region, c.period, qual=q, level="provincial"
+            ),
+            fact(
+                f"新增省级重点实验室{n}，累计达到{t}",
+                "key_lab",
+                "total",
+                tv,
+                c.region,
+                c.period,
+                qual=tq,
+                level="provincial",
+            ),
+        ],
+    )
+
+
+def s_keylab_qizhong(c: Ctx):
+    m, mv, mq = count(c, 1, 6, unit="个", scaled=False, qualified=False)
+    t, tv, tq = count(c, 20, 160, unit="个", qualified=False, floor=mv)
+    return (
+        f"截至{c.year}年底，{c.rw}省级以上重点实验室达到{t}，其中全国重点实验室{m}。",
+        [
+            fact(
+                f"省级以上重点实验室达到{t}",
+                "key_lab",
+                "total",
+                tv,
+                c.region,
+                f"asof:{c.year}-12-31",
+                qual=tq,
+                level="provincial",
+            ),
+            fact(
+                f"其中全国重点实验室{m}",
+                "key_lab",
+                "total",
+                mv,
+                c.region,
+                f"asof:{c.year}-12-31",
+                qual=mq,
+                level="national",
+            ),
+        ],
+    )
+
+
+def s_platform_list(c: Ctx):
+    a, av, aq = count(c, 2, 15, unit="个", qualified=False)
+    b, bv, bq = count(c, 2, 20, qualified=False)
+    e, ev, eq = count(c, 2, 20, qualified=False)
+    # 省级 carried over from the first item to the next ones in the list
+    return (
+        f"{c.per}，{c.rw}新增省级重点实验室{a}、技术创新中心{b}、工程技术研究中心{e}。",
+        [
+            fact(
+                f"新增省级重点实验室{a}",
+                "key_lab",
+                "new",
+                av,
+                c.region,
+                c.period,
+                qual=aq,
+                level="provincial",
+            ),
+            fact(
+                f"技术创新中心{b}",
+                "tech_innovation_center",
+                "new",
+                bv,
+                c.region,
+                c.period,
+                qual=bq,
+                level="provincial",
+            ),
+            fact(
+                f"工程技术研究中心{e}",
+                "engineering_center",
+                "new",
+                ev,
+                c.region,
+                c.period,
+                qual=eq,
+                level="provincial",
+            ),
+        ],
+    )
+
+
+def s_tic(c: Ctx):
+    n, nv, q = count(c, 2, 12, qualified=False)
+    return (
+        f"{c.per}，{c.rw}获批省级技术创新中心{n}，数量居全省前列。",
+        [
+            fact(
+                f"获批省级技术创新中心{n}",
+                "tech_innovation_center",
+                "new",
+                nv,
+                c.region,
+                c.period,
+                qual=q,
+                level="provincial",
+            ),
+        ],
+    )
+
+
+def s_eng(c: Ctx):
+    n, nv, q = count(c, 20, 200)
+    return (
+        f"截至{c.year}年底，{c.rw}市级以上工程技术研究中心达到{n}。",
+        [
+            fact(
+                f"市级以上工程技术研究中心达到{n}",
+                "engineering_center",
+                "total",
+                nv,
+                c.region,
+                f"asof:{c.year}-12-31",
+                qual=q,
+                level="municipal",
+            ),
+        ],
+    )
+
+
+def s_etc(c: Ctx):
+    n, nv, q = count(c, 2, 30, qualified=False)
+    return (
+        f"{c.per}，{c.rw}新认定省级企业技术中心{n}。",
+        [
+            fact(
+                f"新认定省级企业技术中心{n}",
+                "enterprise_tech_center",
+                "new",
+                nv,
+                c.region,
+                c.period,
+                qual=q,
+                level="provincial",
+            ),
+        ],
+    )
+
+
+def s_pilot(c: Ctx):
+    n, nv, q = count(c, 2, 12, qualified=False)
+    return (
+        f"{c.per}，{c.rw}建成省级中试基地{n}，为中小企业提供中试熟化服务200余次。",
+        [
+            fact(
+                f"建成省级中试基地{n}",
+                "pilot_base",
+                "total",
+                nv,
+                c.region,
+                c.period,
+                qual=q,
+                level="provincial",
+            ),
+        ],
+    )
+
+
+def s_pilot_applied(c: Ctx):
+    n, nv, q = count(c, 3, 15, qualified=False)
+    return (
+        f"{c.per}，{c.rw}推荐{n}企业申报省级中试基地。",
+        [
+            fact(
+                f"推荐{n}企业申报省级中试基地",
+                "pilot_base",
+                "applied",
+                nv,
+                c.region,
+                c.period,
+                qual=q,
+                level="provincial",
+            ),
+        ],
+    )
+
+
+def s_maker(c: Ctx):
+    a, av, aq = count(c, 1, 4, scaled=False, qualified=False)
+    b, bv, bq = count(c, 3, 12, qualified=False)
+    return (
+        f"{c.per}，{c.rw}新增国家级、省级众创空间分别为{a}和{b}。",
+        [
+            fact(
+                f"新增国家级、省级众创空间分别为{a}",
+                "maker_space",
+                "new",
+                av,
+                c.region,
+                c.period,
+                qual=aq,
+                level="national",
+            ),
+            fact(
+                f"新增国家级、省级众创空间分别为{a}和{b}",
+                "maker_space",
+                "new",
+                bv,
+                c.region,
+                c.period,
+                qual=bq,
+                level="provincial",
+            ),
+        ],
+    )
+
+
+def s_incubator(c: Ctx):
+    m, mv, mq = count(c, 2, 9, scaled=False, qualified=False)
+    t, tv, tq = count(c, 10, 120, qualified=False, floor=mv)
+    return (
+        f"截至{c.year}年底，{c.rw}省级以上科技企业孵化器达到{t}，其中国家级{m}。",
+        [
+            fact(
+                f"省级以上科技企业孵化器达到{t}",
+                "incubator",
+                "total",
+                tv,
+                c.region,
+                f"asof:{c.year}-12-31",
+                qual=tq,
+                level="provincial",
+            ),
+            fact(
+                f"其中国家级{m}",
+                "incubator",
+                "total",
+                mv,
+                c.region,
+                f"asof:{c.year}-12-31",
+                qual=mq,
+                level="national",
+            ),
+        ],
+    )
+
+
+def s_star(c: Ctx):
+    n, nv, q = count(c, 1, 8, scaled=False, qualified=False)
+    return (
+        f"{c.per}，{c.rw}新增省级星创天地{n}，服务农业科技企业和新型农业经营主体。",
+        [
+            fact(
+                f"新增省级星创天地{n}",
+                "star_maker",
+                "new",
+                nv,
+                c.region,
+                c.period,
+                qual=q,
+                level="provincial",
+            ),
+        ],
+    )
+
+
+def s_new_rd(c: Ctx):
+    n, nv, q = count(c, 5, 60, qualified=False)
+    return (
+        f"截至目前，{c.rw}已建成新型研发机构{n}，集聚研发人员1200余人。",
+        [
+            fact(f"已建成新型研发机构{n}", "new_rd_institute", "total", nv, c.region, ASOF_PUB, qual=q),
+        ],
+    )
+
+
+def s_transfer(c: Ctx):
+    n, nv, q = count(c, 2, 10, qualified=False)
+    t, tv, tq = count(c, 10, 60, qualified=False, floor=nv)
+    return (
+        f"{c.per}，{c.rw}新增技术转移机构{n}，累计达到{t}。",
+        [
+            fact(f"新增技术转移机构{n}", "tech_transfer", "new", nv, c.region, c.period, qual=q),
+            fact(
+                f"新增技术转移机构{n}，累计达到{t}", "tech_transfer", "total", tv, c.region, c.period, qual=tq
+            ),
+        ],
+    )
+
+
+def s_iur(c: Ctx):
+    n, nv, q = count(c, 5, 40, unit="个", qualified=False)
+    return (
+        f"{c.per}，{c.rw}组建实质性产学研联盟{n}，联合攻关关键核心技术难题。",
+        [
+            fact(f"组建实质性产学研联盟{n}", "iur_alliance", "new", nv, c.region, c.period, qual=q),
+        ],
+    )
+
+
+def s_platforms_total(c: Ctx):
+    n, nv, q = count(c, 100, 900, unit="个")
+    return (
+        f"截至{c.year}年底，{c.rw}各类科技创新平台总数达到{n}。",
+        [
+            fact(
+                f"各类科技创新平台总数达到{n}",
+                "innovation_platform",
+                "total",
+                nv,
+                c.region,
+                f"asof:{c.year}-12-31",
+                qual=q,
+            ),
+        ],
+    )
+
+
+def s_sub_sme(c: Ctx):
+    sub = c.rng.choice(c.subs)
+    n, nv, q = count(c, 150, 900, qualified=False, key="sme_new", region=sub)
+    return (
+        f"其中，{sub}{c.per}新增科技型中小企业{n}，增量居各地区首位。",
+        [
+            fact(f"新增科技型中小企业{n}", "tech_sme", "new", nv, sub, c.period, qual=q),
+        ],
+    )
+
+
+def s_sub_fenbie(c: Ctx):
+    a, b, d = c.rng.sample(c.subs, 3)
+    vals = [count(c, 40, 400, qualified=False, key="hitech_new", region=r) for r in (a, b, d)]
+    head = "新认定高新技术企业分别为"
+    text = f"分地区看，{c.per}{a}、{b}、{d}{head}{vals[0][0]}、{vals[1][0]}和{vals[2][0]}。"
+    return (
+        text,
+        [
+            fact(f"{head}{vals[0][0]}", "high_tech", "new", vals[0][1], a, c.period),
+            fact(f"{head}{vals[0][0]}、{vals[1][0]}", "high_tech", "new", vals[1][1], b, c.period),
+            fact(
+                f"{head}{vals[0][0]}、{vals[1][0]}和{vals[2][0]}", "high_tech", "new", vals[2][1], d, c.period
+            ),
+        ],
+    )
+
+
+# Sentences with numbers that are not indicators (precision matters as much as recall).
+def d_funding(c: Ctx):
+    m, _ = money(c, 0.2, 3)
+    return f"{c.per}，{c.rw}财政安排科技专项资金{m}，支持科技计划项目{c.rng.randint(30, 200)}个。", []
+
+
+def d_patents(c: Ctx):
+    return (
+        f"{c.per}，{c.rw}发明专利授权量{c.rng.randint(300, 6000)}件，同比增长{pct(c)[0]}%，"
+        f"每万人口高价值发明专利拥有量{c.rng.randint(5, 40)}.{c.rng.randint(1, 9)}件。"
+    ), []
+
+
+def d_people(c: Ctx):
+    return (
+        f"{c.per}，{c.rw}选派科技特派员{c.rng.randint(50, 600)}人，引进高层次人才团队"
+        f"{c.rng.randint(5, 40)}个。"
+    ), []
+
+
+def d_rnd(c: Ctx):
+    m, _ = money(c, 10, 80)
+    return f"{c.per}，{c.rw}全社会研发投入{m}，研发投入强度达到{c.rng.randint(15, 35) / 10}%。", []
+
+
+def d_batches(c: Ctx):
+    return (
+        f"围绕“十四五”科技创新规划，{c.rw}实施科技型企业培育三年行动，"
+        f"已组织第{cn2an.an2cn(c.rng.randint(2, 9))}批"
+        f"企业申报辅导，覆盖{c.rng.randint(5, 14)}个县（市）区。"
+    ), []
+
+
+def d_loans(c: Ctx):
+    m, _ = money(c, 0.5, 6)
+    return f"{c.per}，“科技贷”为{c.rng.randint(40, 300)}家次企业发放贷款{m}，单笔最高1000万元。", []
+
+
+def d_deal(c: Ctx):
+    return (
+        "其中，一项镁基新材料制备技术以1.3亿元的价格实现转让，创下单项技术交易额新高。"
+        if c.rng.random() < 0.5
+        else "活动现场签约项目23个，意向金额4.6亿元。"
+    ), []
+
+
+FLOW = [
+    s_turnover,
+    s_contract_count,
+    s_registered,
+    s_sme,
+    s_sme_ruku,
+    s_hitech,
+    s_hitech_applied,
+    s_chuying_gazelle,
+    s_chuying_gazelle_joint,
+    s_little_giant,
+    s_specialized,
+    s_pool,
+    s_ip_demo,
+    s_rd_active,
+    s_keylab,
+    s_platform_list,
+    s_tic,
+    s_etc,
+    s_pilot,
+    s_pilot_applied,
+    s_maker,
+    s_star,
+    s_transfer,
+    s_iur,
+]
+STOCK = [
+    s_sme_national,
+    s_gaoqi,
+    s_new_economy,
+    s_leader,
+    s_champion,
+    s_keylab_qizhong,
+    s_eng,
+    s_incubator,
+    s_new_rd,
+    s_platforms_total,
+]
+SUBS = [s_turnover_subs, s_sub_sme, s_sub_fenbie]
+DISTRACT = [d_funding, d_patents, d_people, d_rnd, d_batches, d_loans, d_deal]
+
+
+def targets(c: Ctx, plan_year: int) -> tuple[str, list[dict[str, Any]]]:
+    """A plan-section sentence: every figure is a target for the plan year."""
+    n, nv, q = count(c, 200, 900, qualified=False, chinese=False)
+    h, hv, hq = count(c, 50, 300, qualified=False, chinese=False)
+    m, v = money(c, 10, 60)
+    p, pv, pq = count(c, 3, 15, qualified=False, chinese=False)
+    py = str(plan_year)
+    return (
+        f"力争新增科技型中小企业{n}、高新技术企业{h}，技术合同成交额达到{m}，确保新建省级以上创新平台{p}。",
+        [
+            fact(f"力争新增科技型中小企业{n}", "tech_sme", "target", nv, c.region, py, qual=q),
+            fact(f"高新技术企业{h}", "high_tech", "target", hv, c.region, py, qual=hq),
+            fact(f"技术合同成交额达到{m}", "tech_contract_turnover", "target", v, c.region, py, "yuan"),
+            fact(
+                f"确保新建省级以上创新平台{p}",
+                "innovation_platform",
+                "target",
+                pv,
+                c.region,
+                py,
+                qual=pq,
+                level="provincial",
+            ),
+        ],
+    )
+
+
+# --- places -------------------------------------------------------------------------------------------
+@dataclass
+class Place:
+    portal: str
+    org: str  # publisher, as in 来源
+    region: str
+    words: list[str]  # how the text names its own region
+    subs: list[str]
+    scale: float
+    columns: tuple[str, str]  # (news column, notices column)
+
+
+PLACES = {
+    "yingkou_kjj": Place(
+        "yingkou_kjj",
+        "营口市科学技术局",
+        "营口市",
+        ["全市", "我市"],
+        ["站前区", "西市区", "鲅鱼圈区", "老边区", "大石桥市", "盖州市"],
+        1.0,
+        ("gzdt", "tzgg"),
+    ),
+    "liaoning_kjt": Place(
+        "liaoning_kjt",
+        "辽宁省科学技术厅",
+        "辽宁省",
+        ["全省", "我省"],
+        ["沈阳市", "大连市", "鞍山市", "锦州市", "营口市", "盘锦市", "丹东市"],
+        9.0,
+        ("gzdt", "tzgg"),
+    ),
+    "huzhou_kjj": Place(
+        "huzhou_kjj",
+        "湖州市科学技术局",
+        "湖州市",
+        ["全市", "我市"],
+        ["吴兴区", "南浔区", "德清县", "长兴县", "安吉县"],
+        2.0,
+        ("col1229", "col1230"),
+    ),
+    "moganshan_gxq": Place(
+        "moganshan_gxq",
+        "莫干山高新区科技局",
+        "莫干山高新区",
+        ["全区", "本区", "高新区"],
+        [],
+        0.4,
+        ("gzdt", "tzgg"),
+    ),
+    "changxing_kjj": Place(
+        "changxing_kjj", "长兴县科学技术局", "长兴县", ["全县", "我县"], [], 0.5, ("news", "tzgg")
+    ),
+}
+
+
+def period_for(kind: str, year: int, rng: random.Random) -> tuple[str, str, dt.date, str]:
+    """(time expression, period key, publish date, title stem) for a report of `kind` about `year`."""
+    if kind == "annual":
+        pub = dt.date(year + 1, rng.randint(1, 2), rng.randint(5, 25))
+        return f"{year}年", str(year), pub, f"{year}年科技创新工作总结"
+    if kind == "half":
+        pub = dt.date(year, 7, rng.randint(8, 28))
+        return (
+            rng.choice([f"{year}年上半年", "上半年", "今年上半年"]),
+            f"{year}H1",
+            pub,
+            f"{year}年上半年科技工作总结",
+        )
+    if kind == "months":
+        m = rng.choice([4, 5, 8] if year >= 2025 else [4, 5, 8, 10, 11])  # nothing after the clock's day 0
+        pub = dt.date(year, m + 1, rng.randint(8, 25))
+        return (
+            rng.choice([f"{year}年1-{m}月", f"今年1-{m}月", f"1-{m}月"]),
+            f"{year}-{m:02d}",
+            pub,
+            f"1-{m}月科技创新主要指标运行情况",
+        )
+    pub = dt.date(year, 10, rng.randint(10, 28))  # q3
+    return rng.choice([f"{year}年前三季度", "前三季度"]), f"{year}-09", pub, "前三季度科技创新工作综述"
+
+
+NEWS_TITLES = {
+    "contract": [
+        "{rn}技术合同成交额实现较快增长",
+        "{rn}技术转移转化工作成效明显",
+        "{per}{rn}技术市场保持活跃",
+    ],
+    "enterprise": [
+        "{rn}科技企业梯度培育工作取得新进展",
+        "{rn}高新技术企业数量稳步增长",
+        "{rn}科技型中小企业持续扩量提质",
+    ],
+    "platform": ["{rn}科技创新平台建设提速", "{rn}新增一批省级科技创新平台", "{rn}创新载体建设再上新台阶"],
+}
+
+OPENERS = [
+    "{md}，{org}召开全{lvl}科技工作会议，通报有关指标完成情况。",
+    "记者从{org}获悉，{rn}科技创新主要指标保持良好态势。",
+    "近年来，{org}深入实施创新驱动发展战略，推动科技创新和产业创新深度融合。",
+    "{md}，{org}主要负责同志带队赴企业调研，了解企业研发和成果转化情况。",
+]
+CLOSERS = [
+    "下一步，{org}将持续优化创新生态，推动各项指标稳中有进。",
+    "{org}有关负责人表示，将进一步加大政策宣传和服务力度。",
+    "会议要求，各地区各部门要对标年度目标，压实工作责任。",
+]
+
+
+def build_report(
+    place: Place, kind: str, year: int, rng: random.Random, theme: str | None, doc_id: str, with_targets: bool
+) -> dict[str, Any]:
+    per, period, pub, stem = period_for(kind, year, rng)
+    pub_dt = dt.datetime.combine(pub, dt.time(rng.randint(8, 17), rng.choice([0, 5, 12, 20, 30, 45])))
+    lvl = {"辽宁省": "省", "长兴县": "县", "莫干山高新区": "区"}.get(place.region, "市")
+    rn = ("我" + place.words[0][1:]) if place.words[0].startswith("全") else place.region
+
+    def ctx(rw: str | None = None) -> Ctx:
+        return Ctx(
+            rng, rw or rng.choice(place.words), place.region, per, period, year, pub, place.subs, place.scale
+        )
+
+    paragraphs: list[str] = []
+    facts: list[dict[str, Any]] = []
+    md = f"{pub.month}月{max(pub.day - rng.randint(1, 4), 1)}日"
+    paragraphs.append(rng.choice(OPENERS).format(md=md, org=place.org, lvl=lvl, rn=rn))
+    if with_targets:
+        paragraphs.append(
+            f"一、{per.removeprefix('今年')}工作完成情况"
+            if per[0].isdigit()
+            else f"一、{year}年{per.removeprefix('今年')}工作完成情况"
+        )
+    pools = {
+        "contract": [s_turnover, s_contract_count, s_registered],
+        "enterprise": [
+            s_sme,
+            s_sme_ruku,
+            s_hitech,
+            s_hitech_applied,
+            s_chuying_gazelle,
+            s_chuying_gazelle_joint,
+            s_little_giant,
+            s_specialized,
+            s_pool,
+            s_ip_demo,
+            s_rd_active,
+        ],
+        "platform": [
+            s_keylab,
+            s_platform_list,
+            s_tic,
+            s_etc,
+            s_pilot,
+            s_pilot_applied,
+            s_maker,
+            s_star,
+            s_transfer,
+            s_iur,
+        ],
+    }
+    if theme:
+        chosen = rng.sample(pools[theme], min(3, len(pools[theme])))
+    else:
+        chosen = [
+            rng.choice(pools["contract"]),
+            *rng.sample(pools["enterprise"], 2),
+            *rng.sample(pools["platform"], 2),
+        ]
+    if kind == "annual":
+        chosen.append(rng.choice(STOCK))
+    elif rng.random() < 0.4:
+        chosen.append(rng.choice([s_gaoqi, s_leader, s_new_rd]))
+    if place.subs and rng.random() < 0.6:
+        chosen.append(rng.choice(SUBS))
+    for i, stmt in enumerate(chosen):
+        text, fs = stmt(ctx())
+        paragraphs.append(text)
+        facts.extend(fs)
+        if i == 1 or (i == 3 and rng.random() < 0.5):
+            paragraphs.append(rng.choice(DISTRACT)(ctx())[0])
+    if with_targets:
+        plan_year = year + 1 if kind == "annual" else year
+        paragraphs.append(f"{'二' if kind == 'annual' else '三'}、{plan_year}年工作打算")
+        text, fs = targets(ctx(), plan_year)
+        paragraphs.append(text)
+        facts.extend(fs)
+    paragraphs.append(rng.choice(CLOSERS).format(org=place.org))
+    if kind in ("annual", "half"):
+        title = f"{place.org}{stem}" + ("和下一步工作打算" if with_targets else "")
+    else:
+        title = rng.choice(NEWS_TITLES[theme or "enterprise"]).format(
+            rn=rn if rn != place.region else place.region, per=per if per[0].isdigit() else ""
+        )
+    for f in facts:
+        if f["period"] == ASOF_PUB:
+            f["period"] = f"asof:{pub.isoformat()}"
+    return {
+        "id": doc_id,
+        "column": place.columns[0],
+        "title": title,
+        "published": pub_dt.strftime("%Y-%m-%d %H:%M"),
+        "source": place.org,
+        "paragraphs": paragraphs,
+        "facts": facts,
+    }
+
+
+# --- enterprise lists, notices and filler -------------------------------------------------------------
+SURNAME_PARTS = [
+    "燊",
+    "喆",
+    "堃",
+    "镕",
+    "珺",
+    "昇",
+    "犇",
+    "华",
+    "宏",
+    "鑫",
+    "泰",
+    "瑞",
+    "恒",
+    "达",
+    "远",
+    "嘉",
+    "睿",
+    "卓",
+    "诚",
+    "海",
+    "源",
+    "盛",
+    "辰",
+    "博",
+    "创",
+]
+TRADES = [
+    "新材料",
+    "智能装备",
+    "电子科技",
+    "生物科技",
+    "环保科技",
+    "精密机械",
+    "信息技术",
+    "化工科技",
+    "医疗器械",
+    "能源科技",
+]
+
+
+def company(rng: random.Random, place: str) -> str:
+    a, b = rng.sample(SURNAME_PARTS, 2)
+    return f"{place}{a}{b}{rng.choice(TRADES)}有限公司"
+
+
+def make_list(
+    list_id: str, title: str, kind: str, regions: list[str], n: int, year: int, rng: random.Random
+) -> None:
+    rows = []
+    for i in range(1, n + 1):
+        reg = regions[min(len(regions) - 1, (i - 1) * len(regions) // n)]
+        short = reg.removesuffix("市").removesuffix("区").removesuffix("县")
+        if kind == "sme":
+            code = f"{year}3305{rng.randint(0, 99):02d}A{rng.randint(1000, 9999):04d}"
+        elif kind == "national":
+            code = f"GR{year}{regions[0][-2:] and rng.randint(11, 65)}{rng.randint(1000000, 9999999):07d}"[
+                :14
+            ]
+        else:
+            code = f"GR{year}{rng.randint(11, 65)}{rng.randint(1000000, 9999999):07d}"[:14]
+        rows.append([i, reg, company(rng, short), code])
+    cols = ["序号", "地区", "企业名称", "入库登记编号" if kind == "sme" else "证书编号"]
+    if kind == "national":  # innocom lists: 序号 | 企业名称 | 证书编号
+        cols = ["序号", "企业名称", "证书编号"]
+        rows = [[r[0], r[2], r[3]] for r in rows]
+    data = {"title": title, "columns": cols, "rows": rows}
+    if kind == "sme":
+        data["group_header"] = {"t": "入库信息", "span": 2}
+    (DATA / "lists" / f"{list_id}.yaml").write_text(
+        "# generated by replay/tools/generate_articles.py\n"
+        + yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
+
+
+def build_list_notice(
+    place: Place, year: int, batch: int, kind: str, rng: random.Random, doc_id: str, attach: list[str], n: int
+) -> dict[str, Any]:
+    list_id = f"g_{doc_id}"
+    what = "科技型中小企业入库名单" if kind == "sme" else "拟认定高新技术企业名单"
+    bn = cn2an.an2cn(batch)
+    title = (
+        f"关于公布{place.region}{year}年第{bn}批{what}的通知"
+        if kind == "sme"
+        else f"关于{place.region}{year}年第{bn}批{what}的公示"
+    )
+    regions = place.subs[:3] or [place.region]
+    make_list(list_id, f"{place.region}{year}年第{bn}批{what}", kind, regions, n, year, rng)
+    pub = dt.datetime(
+        year,
+        rng.choice([4, 6, 9] if year >= 2025 else [4, 6, 9, 11]),
+        rng.randint(3, 26),
+        rng.randint(9, 17),
+        30,
+    )
+    verb = "入库" if kind == "sme" else "拟认定为高新技术企业"
+    subject = "科技型中小企业" if kind == "sme" else "企业"
+    ind = "tech_sme" if kind == "sme" else "high_tech"
+    cnt = f"{n}家"
+    first = (
+        (
+            f"根据科技部、财政部、税务总局《科技型中小企业评价办法》，经企业自主评价、形式审查和公示，"
+            f"{place.region}{year}年第{bn}批共有{cnt}{subject}{verb}，现予以公布。"
+        )
+        if kind == "sme"
+        else (
+            f"根据《高新技术企业认定管理办法》有关规定，经企业申报、专家评审，"
+            f"{place.region}{year}年第{bn}批共有{cnt}{subject}{verb}，现予以公示。"
+        )
+    )
+    quote = f"共有{cnt}{subject}{verb}"
+    kinds = {"xlsx": ".xlsx", "xls": ".xls", "pdf": ".pdf"}
+    return {
+        "id": doc_id,
+        "column": place.columns[1],
+        "title": title,
+        "published": pub.strftime("%Y-%m-%d %H:%M"),
+        "source": place.org,
+        "paragraphs": [
+            first,
+            f"公示期为{pub.month}月{pub.day}日至{pub.month}月{min(pub.day + 9, 28)}日。对名单有异议的，"
+            f"请在公示期内以书面形式向{place.org}反映，逾期不予受理。",
+            f"联系电话：0{rng.randint(410, 579)}-{rng.randint(2000000, 3999999)}。",
+        ],
+        "tables": [{"after": 0, "list": list_id}],
+        "attachments": [
+            {"name": f"{place.region}{year}年第{bn}批{what}{kinds[k]}", "kind": k, "list": list_id}
+            for k in attach
+        ],
+        "facts": [fact(quote, ind, "new", n, place.region, str(year))],
+    }
+
+
+FILLER_TITLES = [
+    (
+        "关于组织申报{y}年度{r}科技计划项目的通知",
+        [
+            "为做好{y}年度科技计划项目组织工作，现将有关事项通知如下。",
+            "申报单位须为在{r}注册的独立法人，项目实施期一般为2年，申报截止时间为{y}年{m}月{d}日17:00。",
+            "每个单位限报项目不超过3项，项目资助额度一般不超过50万元。",
+            "联系人：王老师，联系电话：{tel}。",
+        ],
+    ),
+    (
+        "关于举办{y}年科技成果转化培训班的通知",
+        [
+            "为提升技术经纪人业务能力，定于{y}年{m}月{d}日举办科技成果转化培训班。",
+            "培训对象为各县（市）区科技部门工作人员及企业技术负责人，名额120人。",
+            "请于{m}月{d2}日前将报名表发送至指定邮箱。",
+        ],
+    ),
+    (
+        "{r}召开{y}年科技创新政策宣讲会",
+        [
+            "{m}月{d}日，{org}召开科技创新政策宣讲会，200余名企业代表参加。",
+            "会上解读了研发费用加计扣除、高新技术企业税收优惠等政策，现场解答企业问题36个。",
+            "与会企业表示，将用足用好各项惠企政策。",
+        ],
+    ),
+    (
+        "关于开展{y}年度科技统计调查工作的通知",
+        [
+            "根据国家统计局批准的科技统计调查制度，现开展{y}年度科技统计调查工作。",
+            "请各单位于{m}月{d}日前通过统计系统报送数据，统计报表共5张。",
+            "联系电话：{tel}。",
+        ],
+    ),
+]
+
+
+def build_filler(place: Place, year: int, rng: random.Random, doc_id: str) -> dict[str, Any]:
+    title_t, paras_t = rng.choice(FILLER_TITLES)
+    m, d = rng.randint(3, 11), rng.randint(3, 20)
+    vals = {
+        "y": year,
+        "r": place.region,
+        "m": m,
+        "d": d,
+        "d2": max(d - 3, 1),
+        "org": place.org,
+        "tel": f"0{rng.randint(410, 579)}-{rng.randint(2000000, 3999999)}",
+    }
+    pub = dt.datetime(year, max(m - 1, 1), rng.randint(1, 27), rng.randint(8, 17), rng.choice([0, 15, 40]))
+    return {
+        "id": doc_id,
+        "column": place.columns[1],
+        "title": title_t.format(**vals),
+        "published": pub.strftime("%Y-%m-%d %H:%M"),
+        "source": place.org,
+        "paragraphs": [p.format(**vals) for p in paras_t],
+        "facts": [],
+    }
+
+
+# --- reposts ---------------------------------------------------------------------------------------------
+_s2t = opencc.OpenCC("s2t")
+
+
+def repost(
+    original: dict[str, Any],
+    portal: str,
+    doc_id: str,
+    column: str,
+    rng: random.Random,
+    traditional: bool,
+    original_url: str | None,
+    days_later: int,
+) -> dict[str, Any]:
+    """Near-identical copy: a lead line added, the closing paragraph dropped, optionally in 繁體."""
+    pub = dt.datetime.strptime(original["published"], "%Y-%m-%d %H:%M") + dt.timedelta(
+        days=days_later, hours=2
+    )
+    paras = [f"据{original['source']}消息，" + original["paragraphs"][0], *original["paragraphs"][1:-1]]
+    facts = [dict(f) for f in original["facts"]]
+    title = original["title"]
+    if traditional:
+        paras = [_s2t.convert(p) for p in paras]
+        title = _s2t.convert(title)
+        for f in facts:
+            f["quote"] = _s2t.convert(f["quote"])
+    body = "\n".join(paras)
+    kept = []
+    for f in facts:
+        if f["quote"] in body:
+            kept.append(f)
+        else:  # the dropped closing paragraph, or a conversion that differs in context
+            assert not traditional or _s2t.convert(f["quote"]) not in body, f["quote"]
+    for f in kept:
+        if f["period"].startswith("asof:") and f["period"] == f"asof:{original['published'][:10]}":
+            f["period"] = f"asof:{pub.date().isoformat()}"  # 截至目前 resolves against the repost's date
+    out = {
+        "id": doc_id,
+        "column": column,
+        "title": title,
+        "published": pub.strftime("%Y-%m-%d %H:%M"),
+        "source": original["source"] if not traditional else _s2t.convert(original["source"]),
+        "paragraphs": paras,
+        "facts": kept,
+        "repost_of": original["id"],
+    }
+    if traditional:
+        out["language"] = "zh-Hant"
+    if original_url:
+        out["original_url"] = original_url
+    return out
+
+
+INNOCOM_PROVINCES = [
+    ("辽宁省", "liaoning"),
+    ("浙江省", "zhejiang"),
+    ("江苏省", "jiangsu"),
+    ("山东省", "shandong"),
+    ("四川省", "sichuan"),
+    ("湖北省", "hubei"),
+    ("陕西省", "shaanxi"),
+]
+
+
+def build_innocom(i: int, rng: random.Random) -> dict[str, Any]:
+    """A national 备案公示 notice for one province's batch, with the list as a PDF."""
+    prov, short = INNOCOM_PROVINCES[i % len(INNOCOM_PROVINCES)]
+    year = 2021 + i % 5
+    batch = 1 + i % 3
+    bn = cn2an.an2cn(batch)
+    doc_id = f"g_innocom_{year}_{short}_{i:02d}"
+    list_id = f"g_{doc_id}"
+    make_list(
+        list_id,
+        f"{prov}{year}年认定机构{['', '第一', '第二', '第三'][batch]}批认定报备高新技术企业名单",
+        "national",
+        [prov],
+        rng.randint(10, 18),
+        year,
+        rng,
+    )
+    n = rng.randint(800, 6000)
+    pub = dt.datetime(year, rng.choice([7, 9, 10, 11] if year < 2025 else [7, 9]), rng.randint(2, 27), 15, 0)
+    quote = f"{prov}{year}年认定机构第{bn}批拟认定高新技术企业{n}家"
+    return {
+        "id": doc_id,
+        "column": "gsgg",
+        "title": f"对{prov}{year}年认定机构{['', '第一', '第二', '第三'][batch]}批"
+        "认定报备高新技术企业拟进行补充备案的公示",
+        "list_title": f"对{prov}{year}年认定机构第{bn}批认定报备高新技…",
+        "published": pub.strftime("%Y-%m-%d %H:%M"),
+        "source": "全国高新技术企业认定管理工作领导小组办公室",
+        "paragraphs": [
+            f"根据《高新技术企业认定管理办法》（国科发火〔2016〕32号）和《高新技术企业认定管理工作指引》"
+            f"（国科发火〔2016〕195号）有关规定，现对{quote}进行公示（部分名单见附件）。",
+            f"公示时间为{pub.month}月{pub.day}日至{pub.month}月{min(pub.day + 9, 28)}日。"
+            "公示期内，任何单位和个人对名单有异议的，"
+            "可通过书面方式向全国高新技术企业认定管理工作领导小组办公室提出。",
+            "联系电话：010-88654321。",
+        ],
+        "attachments": [
+            {"name": f"{prov}{year}年第{bn}批拟认定高新技术企业名单.pdf", "kind": "pdf", "list": list_id}
+        ],
+        "facts": [fact(quote, "high_tech", "new", n, prov, str(year))],
+    }
+
+
+def write(portal: str, art: dict[str, Any]) -> None:
+    folder = DATA / "articles" / portal
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "# generated by replay/tools/generate_articles.py; edit the generator, not this file\n"
+    text += yaml.safe_dump(
+        {k: v for k, v in art.items() if k != "id"},
+        allow_unicode=True,
+        sort_keys=False,
+        width=200,
+        default_flow_style=None,
+    )
+    (folder / f"{art['id']}.yaml").write_text(text, encoding="utf-8")
+
+
+def check(art: dict[str, Any]) -> None:
+    body = "\n".join(art["paragraphs"])
+    for f in art["facts"]:
+        assert f["quote"] in body, (art["id"], f["quote"])
+
+
+KEYS = {
+    ("tech_contract_turnover", "amount"): "turnover",
+    ("tech_contract_turnover", "growth_pct"): "turnover_growth",
+    ("tech_contract_registered", "amount"): "registered",
+    ("tech_contract_count", "count"): "contract_count",
+    ("tech_sme", "new"): "sme_new",
+    ("tech_sme", "total"): "sme_total",
+    ("high_tech", "new"): "hitech_new",
+    ("high_tech", "total"): "hitech_total",
+}
+
+
+def seed_truth() -> None:
+    """Figures of the hand-written articles are facts too: generated ones must agree with them."""
+    for path in sorted((DATA / "articles").glob("*/[!g]*.yaml")):
+        for f in yaml.safe_load(path.read_text(encoding="utf-8")).get("facts", []):
+            key = KEYS.get((f["indicator"], f["measure"]))
+            if key:
+                value = f["value"] / 100_000_000 if f["unit"] == "yuan" else f["value"]
+                TRUTH.setdefault((f["region"], str(f["period"]), key), value)
+
+
+def main() -> None:
+    rng = random.Random(20251120)
+    TRUTH.clear()
+    seed_truth()
+    for path in (DATA / "articles").glob("*/g_*.yaml"):
+        path.unlink()
+    for path in (DATA / "lists").glob("g_*.yaml"):
+        path.unlink()
+    written: dict[str, dict[str, Any]] = {}
+    themes = [None, "contract", "enterprise", "platform"]
+    plan = {  # portal -> (reports, notices, fillers)
+        "yingkou_kjj": (12, 2, 4),
+        "liaoning_kjt": (12, 2, 4),
+        "huzhou_kjj": (12, 3, 4),
+        "moganshan_gxq": (8, 2, 3),
+        "changxing_kjj": (8, 2, 3),
+    }
+    attach_cycle = [["xlsx"], ["xls"], ["pdf"], ["xlsx", "pdf"], ["xls"]]
+    n_att = 0
+    for portal, (reports, notices, fillers) in plan.items():
+        place = PLACES[portal]
+        for i in range(reports):
+            year = 2021 + (i * 5) // reports
+            kind = ["annual", "half", "months", "q3"][i % 4]
+            if kind == "annual" and year >= 2025:  # a 2025 annual report is not out by day 0
+                year = 2024
+            theme = None if kind in ("annual", "half") else themes[1 + i % 3]
+            doc_id = f"g_{portal.split('_')[0]}_{year}_{kind}_{i:02d}"
+            art = build_report(place, kind, year, rng, theme, doc_id, with_targets=kind in ("annual", "half"))
+            check(art)
+            written[doc_id] = art | {"portal": portal}
+            write(portal, art)
+        for i in range(notices):
+            year = 2021 + (i * 2 + len(portal)) % 5
+            kind = "sme" if i % 2 == 0 else "hitech"
+            doc_id = f"g_{portal.split('_')[0]}_{year}_list_{i:02d}"
+            art = build_list_notice(
+                place, year, i + 1, kind, rng, doc_id, attach_cycle[n_att % 5], rng.randint(8, 16)
+            )
+            n_att += 1
+            check(art)
+            written[doc_id] = art | {"portal": portal}
+            write(portal, art)
+        for i in range(fillers):
+            year = 2021 + (i * 3 + len(portal)) % 5
+            doc_id = f"g_{portal.split('_')[0]}_{year}_notice_{i:02d}"
+            art = build_filler(place, year, rng, doc_id)
+            written[doc_id] = art | {"portal": portal}
+            write(portal, art)
+    for i in range(7):
+        art = build_innocom(i, rng)
+        check(art)
+        write("innocom", art)
+    # reposts on the trade site (GBK) and its forum, some in Traditional Chinese
+    originals = [
+        d
+        for d, a in written.items()
+        if a["portal"] in ("yingkou_kjj", "liaoning_kjt") and a["facts"] and "_list_" not in d
+    ]
+    originals = sorted(originals)[::2]
+    for i, doc in enumerate(originals[:12]):
+        orig = written[doc]
+        trad = i % 4 == 3
+        art = repost(orig, "mgo_news", f"g_mgo_repost_{i:02d}", "5", rng, trad, None, 1 + i % 3)
+        check(art)
+        write("mgo_news", art)
+    notices = sorted(d for d, a in written.items() if a["portal"] == "yingkou_kjj" and "_list_" in d)
+    for i, doc in enumerate(notices):
+        art = repost(written[doc], "mgo_news", f"g_mgo_list_repost_{i:02d}", "5", rng, False, None, 1)
+        art["tables"] = written[doc]["tables"]
+        art["attachments"] = [dict(att, external=True) for att in written[doc]["attachments"]]
+        check(art)
+        write("mgo_news", art)
+    for i, doc in enumerate(originals[1:14:2]):
+        orig = written[doc]
+        trad = i % 3 == 2
+        art = repost(orig, "mgo_bbs", f"g_bbs_repost_{i:02d}", "2", rng, trad, None, 2 + i % 4)
+        art["author"] = rng.choice(["镁材小编", "辽南老王", "耐材观察", "bluesky2008"])
+        check(art)
+        write("mgo_bbs", art)
+    print(f"wrote {len(written)} bureau articles and reposts")
+
+
+if __name__ == "__main__":
+    main()
