@@ -1,14 +1,12 @@
 """Indicator extraction: Chinese S&T-bureau prose → typed fact rows with evidence.
 
-``extract(text, ctx)`` is the one entry point; see ``indicators.extract`` for the rules."""
+``extract(text, ctx)`` is the one entry point (rules in ``indicators.rules``); ``PageContext`` and
+``Fact`` (``indicators.model``) are its input and output types."""
 
 from indicators.model import Fact, PageContext
+from indicators.rules import extract
 
-__all__ = ["Fact", "PageContext", "extract"]
+# Bumped whenever the rules or the lexicon change what comes out, so stored extractions can be redone.
+__version__ = "2.0.0"
 
-
-def extract(text: str, ctx: PageContext | None = None) -> list[Fact]:
-    """Facts stated in ``text`` (a page's body text); never raises on odd input."""
-    from indicators.extract import extract as _extract
-
-    return _extract(text, ctx)
+__all__ = ["Fact", "PageContext", "__version__", "extract"]

@@ -53,9 +53,14 @@ class Lexicon:
         self.terms = ahocorasick.Automaton()
         surface: dict[str, Term] = {}
 
+        leading = sorted(((w, lv) for lv, ws in cfg["levels"].items() for w in ws), key=lambda x: -len(x[0]))
+
         def add(word: str, key: str, level: str | None) -> None:
             row = self.indicators[key]
             word = word.strip()
+            # a name that starts with a level word carries it (国家高新技术企业, 省重点实验室)
+            level = level or next((lv for w, lv in leading if word.startswith(w) and len(word) > len(w) + 2),
+                                  None)
             if word and (word not in surface or level):
                 surface[word] = Term(key, row["fact_family"], row["unit"], level, len(word))
 
