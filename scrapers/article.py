@@ -227,7 +227,7 @@ def _render_lines(el: Tag) -> list[str]:
     buf: list[str] = []
 
     def flush() -> None:
-        line = _norm_space("".join(buf))
+        line = _norm_line("".join(buf))
         if line:
             lines.append(line)
         buf.clear()

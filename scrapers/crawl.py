@@ -29,7 +29,7 @@ from typing import Any
 
 from scrapers.article import ParsedArticle, parse_article
 from scrapers.attachments import parse_attachment
-from scrapers.dedup import signature
+from scrapers.dedup import numbers, signature
 from scrapers.fetch import Fetcher, FetchPolicy, FetchResult, utcnow
 from scrapers.listing import ListLink, article_links, nth_page_url, page_count
 from scrapers.registry import PortalConfig, load_portals
@@ -296,7 +296,9 @@ class PortalCrawl:
             })
         sig = signature(parsed.body_text)
         if sig is not None:
-            self.batch.signatures.append({"page_version_id": pid, "signature": sig})
+            self.batch.signatures.append(
+                {"page_version_id": pid, "signature": sig, "numbers": numbers(parsed.body_text)}
+            )
         self.state.pages[link.url] = {
             "page_version_id": pid, "content_hash": chash, "etag": res.etag,
             "last_modified": res.last_modified,

@@ -3,14 +3,17 @@ quoting it, a 繁體 copy) linked to its earliest copy so facts are not counted 
 
 Bodies are converted to simplified Chinese (OpenCC t2s), stripped of whitespace and punctuation,
 cut into character 5-gram shingles and hashed with MinHash; MinHashLSH finds candidates, whose
-estimated Jaccard similarity must pass ``THRESHOLD``. Versions of the same URL are never reposts
-of each other (an edit is a new version, not a copy).
+estimated Jaccard similarity must pass ``THRESHOLD``. Template news ("3月8日，…召开宣讲会" and
+"4月9日，…召开宣讲会") is textually near-identical but reports different events, so a copy must
+also carry every figure of the shorter text (dates, counts, amounts: a repost keeps the numbers).
+Versions of the same URL are never reposts of each other (an edit is a new version, not a copy).
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +41,14 @@ def to_simplified(text: str) -> str:
         return _converter.convert(text)
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def numbers(text: str) -> list[str]:
+    """The figures of a body, in order (dates, counts, amounts)."""
+    return _NUMBER.findall(text or "")
+
+
 def signature(text: str) -> list[int] | None:
     """MinHash signature of a body (None when the body is too short to compare)."""
     norm = _PUNCT.sub("", to_simplified(text or ""))
@@ -57,6 +68,7 @@ class SigRow:
     fetched_at: datetime
     signature: list[int]
     duplicate_of: str | None = None
+    numbers: list[str] | None = None
 
 
 def _minhash(sig: list[int]) -> MinHash:
@@ -66,6 +78,14 @@ def _minhash(sig: list[int]) -> MinHash:
 def _order(r: SigRow) -> tuple:
     # earliest publication wins; unknown dates go last; then first fetched; then a stable id
     return (r.published_at is None, r.published_at or datetime.max, r.fetched_at, r.page_version_id)
+
+
+def _same_figures(a: SigRow, b: SigRow) -> bool:
+    """Every figure of the text with fewer figures appears (as often) in the other."""
+    if a.numbers is None or b.numbers is None:
+        return True
+    small, large = sorted((Counter(a.numbers), Counter(b.numbers)), key=lambda c: sum(c.values()))
+    return not (small - large)
 
 
 def link_duplicates(existing: list[SigRow], new: list[SigRow]) -> dict[str, str | None]:
@@ -96,7 +116,7 @@ def link_duplicates(existing: list[SigRow], new: list[SigRow]) -> dict[str, str 
             for cand in lsh.query(hashes[pid]):
                 if cand in group or rows[cand].url == rows[pid].url:
                     continue
-                if hashes[pid].jaccard(hashes[cand]) >= THRESHOLD:
+                if hashes[pid].jaccard(hashes[cand]) >= THRESHOLD and _same_figures(rows[pid], rows[cand]):
                     todo.append(cand)
         done |= set(group)
         if len({g.url for g in group.values()}) < 2:

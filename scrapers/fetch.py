@@ -234,7 +234,9 @@ class Fetcher:
         encoding_hint: str | None = None,
     ) -> FetchResult:
         pol = self.policy
-        backoff = wait_exponential_jitter(initial=pol.backoff_initial, max=pol.backoff_max, jitter=pol.jitter)
+        backoff = wait_exponential_jitter(
+            multiplier=pol.backoff_initial, max=pol.backoff_max, jitter=pol.jitter
+        )
 
         def wait(state: Any) -> float:
             exc = state.outcome.exception()

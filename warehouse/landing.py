@@ -46,7 +46,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "attachment_id", "table_index", "sheet_name", "header_rows", "grid", "n_rows", "n_cols", "caption",
         "columns", "numeric",
     ),
-    "page_signatures": ("page_version_id", "signature"),
+    "page_signatures": ("page_version_id", "signature", "numbers"),
     "crawl_run_portals": (
         "run_id", "portal_id", "status", "reason", "fetches", "errors", "pages_landed", "started_at",
         "finished_at",
@@ -114,10 +114,12 @@ def _link_duplicates(con: duckdb.DuckDBPyConnection, new_ids: set[str]) -> int:
     if not new_ids:
         return 0
     rows = con.execute(
-        """select s.page_version_id, p.url, p.published_at, p.fetched_at, s.signature, p.duplicate_of
+        """select s.page_version_id, p.url, p.published_at, p.fetched_at, s.signature, p.duplicate_of,
+                  s.numbers
            from raw.page_signatures s join raw.pages p using (page_version_id)"""
     ).fetchall()
-    sigs = [SigRow(r[0], r[1], r[2], r[3], list(r[4]), r[5]) for r in rows]
+    sigs = [SigRow(r[0], r[1], r[2], r[3], list(r[4]), r[5], None if r[6] is None else list(r[6]))
+            for r in rows]
     new = [s for s in sigs if s.page_version_id in new_ids]
     old = [s for s in sigs if s.page_version_id not in new_ids]
     changes = link_duplicates(old, new)
@@ -153,7 +155,7 @@ def land_batch(batch: PortalBatch, path: Path | None = None) -> LandResult:
             _insert(con, "page_signatures", [s for s in batch.signatures if s["page_version_id"] in new_ids])
             res.duplicates_linked = _link_duplicates(con, new_ids)
             _insert(con, "portals", batch.portal_rows, replace=True)
-            if batch.run_portal:
+            if batch.run_portal and batch.run_id:  # a batch outside a run (tests, tools) has no run row
                 run_portal = dict(batch.run_portal, pages_landed=res.pages)
                 _insert(con, "crawl_run_portals", [run_portal], replace=True)
             con.execute("commit")

@@ -156,3 +156,5 @@ create table if not exists raw.page_signatures (
     page_version_id  varchar primary key,
     signature        ubigint[] not null
 );
+-- the figures of the body: a repost keeps every figure, template news with new dates does not
+alter table raw.page_signatures add column if not exists numbers varchar[];
