@@ -180,7 +180,10 @@ class Site:
 
     def _article_route(self, a: Article) -> Route:
         def route(req: Request) -> Response:
-            return self.page("article.html", a.modified, **self.article_context(a))
+            ctx = self.article_context(a)
+            # the page also shows its neighbours' titles (上一篇/下一篇), so it changes when they do
+            modified = max(x.modified for x in (a, ctx["newer"], ctx["older"]) if x is not None)
+            return self.page("article.html", modified, **ctx)
 
         return route
 

@@ -21,8 +21,10 @@ class InnocomSite(Site):
     BASE = "/gqrdw/c101407/"
 
     def list_paths(self, col: Column) -> list[str]:
+        # One page more than the records fill: createPageHTML announces it and it is empty, as
+        # when a column's page count is cached after records were withdrawn.
         return [f"{self.BASE}list_{col.id}.shtml"] + [
-            f"{self.BASE}list_{col.id}_{n}.shtml" for n in range(2, self.page_count(col) + 1)
+            f"{self.BASE}list_{col.id}_{n}.shtml" for n in range(2, self.page_count(col) + 2)
         ]
 
     def list_dir(self, col: Column) -> str:
