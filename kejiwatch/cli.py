@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "gate",       # gate, publish
     "airflow",    # airflow (standalone UI)
     "report",     # report
+    "status",     # status
 )
 
 
