@@ -47,13 +47,20 @@ def _article_entry(site: Site, a: Article) -> dict[str, Any]:
     atts = []
     for att in a.attachments:
         header, rows = tables.list_rows(att["list"])
+        title = attachments.title_of(att)
+        # Spreadsheets carry the title in a merged first row; the PDF prints it above the table.
+        grid = [header, *rows]
+        if att["kind"] in ("xlsx", "xls"):
+            grid = [[title] + [""] * (len(header) - 1), *grid]
         atts.append(
             {
                 "url": site.attachment_url(a, att),
                 "name": att["name"],
                 "type": att["kind"],
                 "mime": attachments.MIME[att["kind"]],
-                "tables": [[header, *rows]],
+                "title": title,
+                "served_here": "url" not in att and not att.get("external"),
+                "tables": [grid],
             }
         )
     facts = [{"doc": a.id, **{k: f[k] for k in GOLD_FIELDS if k != "doc"}} for f in a.facts]

@@ -98,6 +98,11 @@ def _pdf(title: str, header: list[str], rows: list[list[str]]) -> bytes:
     return buf.getvalue()
 
 
+def title_of(att: dict) -> str:
+    """The title printed in an attachment: given, or its file name without extension."""
+    return att.get("title") or att["name"].rsplit(".", 1)[0]
+
+
 @functools.cache
 def render(list_id: str, kind: str, title: str) -> bytes:
     """The bytes of an attachment of `kind` (xlsx|xls|pdf) holding enterprise list `list_id`."""

@@ -205,9 +205,7 @@ class Site:
 
     def _attachment_route(self, a: Article, att: dict[str, Any]) -> Route:
         def route(req: Request) -> Response:
-            data = attachments.render(
-                att["list"], att["kind"], att.get("title", att["name"].rsplit(".", 1)[0])
-            )
+            data = attachments.render(att["list"], att["kind"], attachments.title_of(att))
             return Response(body=data, content_type=attachments.MIME[att["kind"]], modified=a.published)
 
         return route

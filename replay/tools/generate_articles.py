@@ -112,7 +112,7 @@ def money(c: Ctx, lo: float, hi: float, key: str | None = None, region: str | No
     """An amount in 亿元 (with decimals) or 万元, and its value in yuan."""
     scale = c.scale / (4 if region else 1)
     v = truth(c, key, lambda: c.rng.uniform(lo, hi) * scale, region)
-    if v >= 1:
+    if v >= 5 or (v >= 1 and c.rng.random() < 0.6):
         d = Decimal(f"{v:.2f}").normalize()
         return f"{d:f}亿元", int(d * 100_000_000)
     wan = int(v * 10_000)
@@ -127,6 +127,7 @@ def pct(c: Ctx, lo: float = 5, hi: float = 45, key: str | None = None) -> tuple[
 # One true value per (region, period, indicator, measure): two articles stating the same figure agree,
 # as real reports and their reposts do, so the marts see support rather than invented conflicts.
 TRUTH: dict[tuple[Any, ...], float] = {}
+ROTATION: dict[str, list[Any]] = {}
 
 
 def truth(c: Ctx, key: str | None, draw: Callable[[], float], region: str | None = None) -> float:
@@ -164,17 +165,19 @@ def count(
     roll = c.rng.random()
     if qualified and n >= 20 and roll < 0.18:
         n = round(n, -1)
-        form, qual = c.rng.choice(
-            [
-                (f"{n}余{unit}", "over"),
-                (f"近{n}{unit}", "approx"),
-                (f"约{n}{unit}", "approx"),
-                (f"超{n}{unit}", "over"),
-                (f"{n}{unit}以上", "over"),
-                (f"{n}多{unit}", "over"),
-                (f"不足{n}{unit}", "under"),
-            ]
-        )
+        forms = [
+            (f"{n}余{unit}", "over"),
+            (f"近{n}{unit}", "approx"),
+            (f"约{n}{unit}", "approx"),
+            (f"超{n}{unit}", "over"),
+            (f"{n}{unit}以上", "over"),
+            (f"{n}多{unit}", "over"),
+            (f"不足{n}{unit}", "under"),
+        ]
+        rot = ROTATION.setdefault("qualifier", [])  # dealt in turn, so each form appears
+        if not rot:
+            rot.extend(c.rng.sample(range(len(forms)), len(forms)))
+        form, qual = forms[rot.pop()]
         return form, n, qual
     if chinese and n <= 30 and roll > 0.75:
         word = "两" if n == 2 else cn2an.an2cn(n)
@@ -1128,20 +1131,27 @@ def build_report(
             s_iur,
         ],
     }
-    if theme:
-        chosen = rng.sample(pools[theme], min(3, len(pools[theme])))
-    else:
-        chosen = [
-            rng.choice(pools["contract"]),
-            *rng.sample(pools["enterprise"], 2),
-            *rng.sample(pools["platform"], 2),
-        ]
+
+    # Statements are dealt from per-pool rotations, so every pattern of the bank gets used.
+    def deal(pool: str, n: int) -> list[Stmt]:
+        rot = ROTATION.setdefault(pool, [])
+        out: list[Stmt] = []
+        while len(out) < n:
+            if not rot:
+                rot.extend(rng.sample(pools[pool], len(pools[pool])))
+            stmt = rot.pop()
+            if stmt not in out:
+                out.append(stmt)
+        return out
+
+    pools["stock"], pools["subs"] = STOCK, SUBS
+    chosen = deal(theme, 3) if theme else [*deal("contract", 1), *deal("enterprise", 2), *deal("platform", 2)]
     if kind == "annual":
-        chosen.append(rng.choice(STOCK))
+        chosen += deal("stock", 1)
     elif rng.random() < 0.4:
         chosen.append(rng.choice([s_gaoqi, s_leader, s_new_rd]))
     if place.subs and rng.random() < 0.6:
-        chosen.append(rng.choice(SUBS))
+        chosen += deal("subs", 1)
     for i, stmt in enumerate(chosen):
         text, fs = stmt(ctx())
         paragraphs.append(text)
@@ -1523,6 +1533,7 @@ def seed_truth() -> None:
 def main() -> None:
     rng = random.Random(20251120)
     TRUTH.clear()
+    ROTATION.clear()
     seed_truth()
     for path in (DATA / "articles").glob("*/g_*.yaml"):
         path.unlink()
