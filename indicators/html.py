@@ -49,3 +49,80 @@ def _soup_text(html: str) -> tuple[str, dict]:
     text = soup.get_text("\n")
     text = "\n".join(line.strip() for line in text.splitlines() if line.strip())
     return text, {"title": title, "published": None, "source": None}
+
+
+# ---------------------------------------------------------------------------------------------------
+# A fast generic reader (lxml, no BeautifulSoup): block elements become lines, page chrome and
+# link-only blocks (navigation, 相关文章 lists, 上一篇/下一篇) are dropped. The extractor itself skips
+# furniture lines and reads the date and publisher from the text, so this is enough for facts.
+
+_DROP_TAGS = {"script", "style", "noscript", "iframe", "object", "embed", "select", "button", "nav",
+              "header", "footer", "aside", "form", "svg", "template", "head"}
+_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+               "section", "article", "blockquote", "pre", "dd", "dt", "dl", "td", "th", "tbody", "thead",
+               "center", "hr", "title", "main", "body"}
+_CHROME = re.compile(r"(?:^|[\s_-])(?:nav|menu|footer|header|breadcrumb|crumb|share|related|copyright"
+                     r"|sidebar|pager|pagination|toolbar|topbar|banner|friendlink|links?)"
+                     r"(?:$|[\s_-]|\d)", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def fast_page_text(page: bytes | str) -> str:
+    """Body text of an HTML page, one block per line."""
+    from lxml import etree
+    from lxml import html as lhtml
+
+    src = page if isinstance(page, str) else decode_html(page)
+    src = _XML_DECL.sub("", src)
+    if not src.strip():
+        return ""
+    try:
+        root = lhtml.fromstring(src)
+    except (etree.ParserError, ValueError):
+        return ""
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        if buf:
+            line = re.sub(r"[ \t\r\f\v\xa0]+", " ", "".join(buf)).strip()
+            if line:
+                out.append(line)
+            buf.clear()
+
+    def walk(el) -> None:
+        if not isinstance(el.tag, str):
+            return  # a comment or processing instruction; its tail is added by the parent
+        tag = el.tag
+        if tag in _DROP_TAGS:
+            return
+        attrs = (el.get("class") or "") + " " + (el.get("id") or "")
+        if attrs.strip() and _CHROME.search(attrs):
+            return
+        block = tag in _BLOCK_TAGS
+        if block:
+            flush()
+            if tag in ("li", "p", "div", "td", "dd") and _links_only(el):
+                return
+        if el.text:
+            buf.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                buf.append(child.tail)
+        if block:
+            flush()
+
+    walk(root)
+    flush()
+    return "\n".join(out)
+
+
+def _links_only(el) -> bool:
+    """A block whose text is all inside links (a menu entry, a 相关文章 item)."""
+    links = el.findall(".//a")
+    if not links:
+        return False
+    total = "".join(el.itertext()).strip()
+    linked = "".join("".join(a.itertext()) for a in links).strip()
+    return bool(total) and len(linked) >= 0.9 * len(total.replace(" ", ""))

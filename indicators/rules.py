@@ -359,6 +359,8 @@ def _measure_in(lex: Lexicon, s: str) -> str | None:
     ms = lex.measures
     if ms["applied"].search(s):
         return "applied"
+    if ms["new_strong"].search(s):
+        return "new"
     if ms["total_strong"].search(s):
         return "total"
     if ms["new"].search(s):
@@ -590,7 +592,8 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
                     subject = None  # a figure about something else: the thread is broken
                 prev_end = n.end
                 continue
-            sub, qstart, how = pair
+            sub, qstart, how = pair[:3]
+            qend = pair[3] if len(pair) > 3 else None
             sub = _fit_unit(doc, sub, n, work[cs:ce])
             if sub is None:
                 prev_end = n.end
@@ -615,7 +618,7 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
                 if _measure_in(lex, masked_local) is None:
                     measure = head[0].measure
             f = _make(doc, state, heads, s, n, sub, measure, work[cs:ce], target_at, para=state.para,
-                      quote_from=qstart)
+                      quote_from=qstart, quote_to=qend)
             if f:
                 facts.append(f)
                 sub.measure = f.measure
@@ -724,8 +727,8 @@ def _pair(doc: Doc, work: str, cs: int, ce: int, prev_end: int, n: Num, cments: 
         if len({g.term.key for g in group}) > 1 and len({g.term.family for g in group}) == 1:
             pool = lex.pools.get(m.term.family)
             if pool:
-                return Subject(pool, m.term.family, sub.level, n.start), n.start, "pool"
-        return sub, n.start, "after"
+                return Subject(pool, m.term.family, sub.level, n.start), n.start, "pool", group[-1].end
+        return sub, n.start, "after", m.end
     if m_before is not None:
         m = m_before
         group = [m]
