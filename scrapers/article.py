@@ -79,11 +79,13 @@ META_LINE = re.compile(
     r"^\s*[\[【(（]?\s*(?:发布时间|发布日期|发表时间|更新时间|日期|时间|来源|信息来源|文章来源|作者|"
     r"发表于|发布者|发布机构|编辑|责任编辑|浏览次数|点击数|字号)\s*[：:]"
 )
+# "附件：" alone, or followed by one attachment's name
+ATTACH_LINE = re.compile(r"^\s*(?:相关)?附件\s*\d*\s*[：:]")
 # Discuz archiver: "<user> 发表于 2023-8-23 10:05"
 AUTHOR_LINE = re.compile(r"^\S{1,30}\s+发表于\s*" + DATE_RE.pattern + r"\s*$")
 SOURCE_RE = re.compile(
-    r"(?:信息来源|文章来源|稿件来源|来源|来自)\s*[：:]\s*(?P<s>[^\s|｜【\[]{2,40}?)"
-    r"(?=\s{1,}|$|\||｜|【|\[|发布|时间|日期|作者|浏览|点击|字号|字体|编辑)"
+    r"(?:信息来源|文章来源|稿件来源|来源|来自)\s*[：:]\s*(?P<s>[^\s|｜【\[（）()]{2,40}?)"
+    r"(?=\s{1,}|$|\||｜|【|\[|[（）()]|发布|时间|日期|作者|浏览|点击|字号|字体|编辑)"
 )
 LABELLED_DATE_RE = re.compile(
     r"(?:发布时间|发布日期|发表时间|发表于|成文日期|更新时间|日期|时间)\s*[：:]?\s*[\[【]?\s*"
@@ -197,6 +199,8 @@ def _density_body(body: Tag) -> Tag | None:
         n, links = _own_text_len(el)
         if n - links < 12:
             continue
+        if el.name in ("td", "th") and n < 100:
+            continue  # a data-table cell (an enterprise name): tables are landed as grids
         text = el.get_text("", strip=True)
         score = 1 + len(re.findall(r"[，。；、,.;：:！？]", text[:2000])) + min(n / 100, 3)
         if el.name in ("p", "li", "pre", "h3", "h4", "dd", "td", "font", "center", "blockquote"):
@@ -257,11 +261,19 @@ def _render_lines(el: Tag) -> list[str]:
     return lines
 
 
-def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
+def clean_lines(lines: list[str], title: str | None = None, drop: set[str] | None = None) -> list[str]:
+    """Drop chrome lines, stop at 上一篇/footers; ``drop`` holds exact lines to remove (attachment
+    link texts: attachments are landed as files, not as body text)."""
     out: list[str] = []
+    drop = drop or set()
     for raw in lines:
         line = _norm_line(TOOL_TOKENS.sub(" ", raw))
         if not line:
+            continue
+        if line in drop:
+            continue
+        m = ATTACH_LINE.match(line)
+        if m and line[m.end():].strip() in drop | {""}:
             continue
         if END_LINE.match(line):
             if out:  # chrome before any content (a top bar) must not end the article
@@ -368,6 +380,8 @@ def parse_article(html: str, url: str | None = None, config: Any = None) -> Pars
     soup = BeautifulSoup(html, "lxml")
     meta = read_meta(soup)
     page_title = _norm_space(soup.title.get_text()) if soup.title else ""
+    base = soup.find("base", href=True)  # Discuz pages resolve links against <base href>
+    link_base = urljoin(url, str(base["href"])) if base is not None and url else url
     sel = _cfg_selectors(config)
     used_sel = False
 
@@ -396,7 +410,7 @@ def parse_article(html: str, url: str | None = None, config: Any = None) -> Pars
     body_sel = getattr(sel, "body", None)
     body_el = soup.select_one(body_sel) if body_sel else None
     used_sel |= body_el is not None
-    attachments = find_attachments(soup.body or soup, url)
+    attachments = find_attachments(soup.body or soup, link_base)
     if body_el is None:
         body_el = _known_body(soup)
     if body_el is None:
@@ -404,7 +418,7 @@ def parse_article(html: str, url: str | None = None, config: Any = None) -> Pars
         _strip_chrome(root)
         body_el = _density_body(root) or root
     tables = extract_tables(body_el)
-    lines = clean_lines(_render_lines(body_el), title)
+    lines = clean_lines(_render_lines(body_el), title, {a.name for a in attachments if a.name})
     method = "generic" if not used_sel else ("selectors" if sel and all(
         getattr(sel, k, None) for k in ("title", "date", "source", "body")) else "mixed")
     return ParsedArticle(

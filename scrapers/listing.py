@@ -34,9 +34,19 @@ class ListLink:
     title: str | None
 
 
+_BASE = re.compile(r"<base\b[^>]*href\s*=\s*(['\"])(.*?)\1", re.I | re.S)
+
+
+def base_url(html_text: str, page_url: str) -> str:
+    """The URL relative links resolve against: <base href> when the page has one (Discuz)."""
+    m = _BASE.search(html_text[:20_000])
+    return urljoin(page_url, htmlmod.unescape(m.group(2).strip())) if m else page_url
+
+
 def article_links(html_text: str, page_url: str, cfg: PortalConfig) -> list[ListLink]:
     """Article links in page order, deduplicated, absolute, on allowed hosts, matching the pattern."""
     pattern = re.compile(cfg.article_url_pattern)
+    page_url = base_url(html_text, page_url)
     out: list[ListLink] = []
     seen: set[str] = set()
 
@@ -104,20 +114,21 @@ def nth_page_url(start_url: str, n: int, cfg: PortalConfig, first_html: str | No
         m = re.match(r"^(.*/)([^/]+?)\.(s?html?)$", path)
         if not m:
             return None
-        # the first page has no suffix, the second is _1 (never _0)
-        return urlunsplit((p.scheme, p.netloc, f"{m.group(1)}{m.group(2)}_{n}.{m.group(3)}", "", ""))
+        # the first page has no suffix, the second is _1 (never _0) or _2 (innocom's list_gsgg_2)
+        number = pg.second + n - 1
+        return urlunsplit((p.scheme, p.netloc, f"{m.group(1)}{m.group(2)}_{number}.{m.group(3)}", "", ""))
     if kind == "query_page":
-        return _set_query(start_url, pg.param, pg.first + n - 1)
+        return _set_query(start_url, pg.param, pg.second + n - 1)
     if kind == "destoon":
         p = urlsplit(start_url)
         m = re.match(r"^(.*/list-\d+)(?:-\d+)?\.html$", p.path)
         if not m:
             return None
-        return urlunsplit((p.scheme, p.netloc, f"{m.group(1)}-{pg.first + n - 1}.html", p.query, ""))
+        return urlunsplit((p.scheme, p.netloc, f"{m.group(1)}-{pg.second + n - 1}.html", p.query, ""))
     if kind == "discuz_archiver":
         # archiver/?fid-2.html → archiver/?fid-2.html&page=2
         base = re.sub(r"&page=\d+", "", start_url)
-        return f"{base}&page={pg.first + n - 1}"
+        return f"{base}&page={pg.second + n - 1}"
     if kind == "hanweb_datastore":
         # more records come from the dataproxy.jsp URL the column page announces in <nextgroup>
         if not first_html:
@@ -126,5 +137,5 @@ def nth_page_url(start_url: str, n: int, cfg: PortalConfig, first_html: str | No
         if not m:
             return None
         proxy_url = urljoin(start_url, htmlmod.unescape(m.group(0)))
-        return _set_query(proxy_url, pg.param, pg.first + n - 1)
+        return _set_query(proxy_url, pg.param, pg.second + n - 1)
     return None

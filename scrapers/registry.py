@@ -55,8 +55,15 @@ class Pagination(_Strict):
 
     kind: PaginationKind
     param: str = "page"
-    first: int = 2  # number of the second list page (not used by trs_index: index_1 is the 2nd page)
+    # number in the URL of the second list page: default 1 for trs_index (index_1.html), else 2
+    first: int | None = Field(None, ge=0)
     max_pages: int = Field(50, ge=1, le=10_000)
+
+    @property
+    def second(self) -> int:
+        if self.first is not None:
+            return self.first
+        return 1 if self.kind == "trs_index" else 2
 
 
 class PortalConfig(_Strict):
