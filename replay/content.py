@@ -16,6 +16,14 @@ import yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
+# libyaml's loader is ~10x faster than the pure-Python one on the article files.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _read_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # a safe loader (C or Python)
+
+
 # Day 0 of the scenario clock. New articles on day N are published on BASE_DATE + N days, after
 # every article of day 0, so they land on top of the list pages.
 BASE_DATE = dt.date(2025, 11, 20)
@@ -111,7 +119,7 @@ def _parse_dt(value: Any, day: int) -> dt.datetime:
 def load_portals(data_dir: Path = DATA_DIR) -> dict[str, Portal]:
     portals: dict[str, Portal] = {}
     for path in sorted((data_dir / "portals").glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _read_yaml(path)
         cols = tuple(Column(**c) for c in raw.pop("columns", []))
         portals[raw["id"]] = Portal(columns=cols, **raw)
     return portals
@@ -121,7 +129,7 @@ def load_portals(data_dir: Path = DATA_DIR) -> dict[str, Portal]:
 def _raw_articles(data_dir: Path = DATA_DIR) -> tuple[dict[str, Any], ...]:
     out = []
     for path in sorted((data_dir / "articles").glob("*/*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _read_yaml(path)
         raw.setdefault("id", path.stem)
         raw.setdefault("portal", path.parent.name)
         out.append(raw)
@@ -163,4 +171,4 @@ def articles_of(portal_id: str, day: int = 0, column: str | None = None) -> list
 @functools.cache
 def load_list(list_id: str, data_dir: Path = DATA_DIR) -> dict[str, Any]:
     """An enterprise list (rows of 序号/地区/企业名称/编号) shared by HTML tables and attachments."""
-    return yaml.safe_load((data_dir / "lists" / f"{list_id}.yaml").read_text(encoding="utf-8"))
+    return _read_yaml(data_dir / "lists" / f"{list_id}.yaml")

@@ -37,7 +37,7 @@ class Site:
         self.portal = portal
         self.day = day
         self.routes: dict[str, Route] = {}
-        self.articles: list[Article] = articles_of(portal.id, day)
+        self.articles: list[Article] = self._load()
         self.by_column: dict[str, list[Article]] = {
             col.id: [a for a in self.articles if a.column == col.id] for col in portal.columns
         }
@@ -53,6 +53,10 @@ class Site:
                 ):  # an absolute link to another host's file is not ours to serve
                     self.routes[self.attachment_path(article, att)] = self._attachment_route(article, att)
         self.build_lists()
+
+    def _load(self) -> list[Article]:
+        """This portal's articles on this day, newest first (from the content data)."""
+        return articles_of(self.portal.id, self.day)
 
     # --- URL scheme (platforms override) -------------------------------------------------------
     def article_path(self, a: Article) -> str:
