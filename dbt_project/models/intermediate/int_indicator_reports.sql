@@ -74,8 +74,20 @@ reports as (
         unioned.value,
         unioned.unit,
         unioned.qualifier,
-        coalesce(nullif(trim(unioned.region_name), ''), 'unknown') as region_name,
-        nullif(trim(unioned.region_code), '') as region_code,
+        -- A figure whose region the extractor could not name is taken to be about the
+        -- publisher's own region (as 我市/全市 are); trade sites have none and stay unknown.
+        case
+            when coalesce(nullif(trim(unioned.region_name), ''), 'unknown') <> 'unknown'
+                then trim(unioned.region_name)
+            else coalesce(nullif(trim(portals.region_name), ''), 'unknown')
+        end as region_name,
+        case
+            when coalesce(nullif(trim(unioned.region_name), ''), 'unknown') <> 'unknown'
+                then nullif(trim(unioned.region_code), '')
+            else nullif(trim(portals.region_code), '')
+        end as region_code,
+        coalesce(nullif(trim(unioned.region_name), ''), 'unknown') = 'unknown'
+        and portals.region_name is not null as is_region_from_publisher,
         coalesce(nullif(trim(unioned.period_key), ''), 'unknown') as period_key,
 
         ---------- evidence

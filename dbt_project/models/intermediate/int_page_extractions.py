@@ -100,8 +100,10 @@ def _extract_callable(indicators_module):
 
 
 def _extractor_version(indicators_module) -> str:
-    version = getattr(indicators_module, "__version__", None)
-    return str(version or os.environ.get("KEJIWATCH_EXTRACTOR_VERSION") or "unversioned")
+    """indicators.__version__; KEJIWATCH_EXTRACTOR_VERSION overrides it (tests and benchmarks tag
+    builds with it to tell which build extracted a page)."""
+    version = os.environ.get("KEJIWATCH_EXTRACTOR_VERSION") or getattr(indicators_module, "__version__", None)
+    return str(version or "unversioned")
 
 
 def model(dbt, session):

@@ -56,6 +56,7 @@ final as (
         reports.region_name,
         reports.region_code,
         lookup.resolution as region_resolution,
+        reports.is_region_from_publisher,
 
         ---------- evidence
         reports.evidence_kind,

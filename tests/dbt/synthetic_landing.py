@@ -21,6 +21,11 @@ PORTALS = [
      "http://kjt.liaoning.example", 1),
     ("tech_news", "科技资讯网", "trade_repost", None, None, "http://news.tech.example", 5),
     ("wuhai_kjj", "乌海市科学技术局", "city_bureau", "150300", "乌海市", "http://kjj.wuhai.example", 1),
+    ("yingkou_daily", "营口日报", "newspaper", "210800", "营口市", "http://daily.yingkou.example", 3),
+    # Publishers whose region the GB/T seed does not hold: a zone named after its city, and a
+    # place that resolves nowhere (it must stay visible as an unresolved region).
+    ("lingang_zone", "营口临港新区管委会", "hitech_zone", None, "营口临港新区", "http://lg.yk.example", 1),
+    ("donghai_bureau", "东海新城科技局", "county_bureau", None, "东海新城", "http://dh.example", 1),
 ]
 
 
@@ -117,18 +122,19 @@ YINGKOU_2023 = Page(
     ),
 )
 
-# A trade site's own write-up of the same year (not a near-identical copy): it agrees on the
-# contract turnover within rounding (5.8亿) and disagrees on the new tech SMEs (260).
-TRADE_2023 = Page(
-    url="http://news.tech.example/a/9001.html",
-    portal_id="tech_news",
+# The city newspaper's own write-up of the same year (not a near-identical copy, published
+# later): it agrees on the contract turnover within rounding (5.8亿 vs 5.75亿) and disagrees on
+# the new tech SMEs (260 vs 254). Same wording, so the extractor gives both the same grain.
+NEWSPAPER_2023 = Page(
+    url="http://daily.yingkou.example/a/9001.html",
+    portal_id="yingkou_daily",
     title="营口科技创新成绩单出炉",
     published_at=d("2024-01-25 12:00"),
     fetched_at=d("2024-02-01 11:00"),
-    source="科技资讯网",
+    source="营口日报",
     body_text=(
-        "2023年,营口市技术合同成交额达到5.8亿元。"
-        "全年营口市新增科技型中小企业260家。"
+        "2023年,全市技术合同成交额达到5.8亿元,同比增长49.8%。"
+        "全年新增科技型中小企业260家,高新技术企业总数达到312家。"
     ),
 )
 
@@ -191,6 +197,23 @@ LIAONING_LIST = Page(
 )
 
 # A page with no figures at all, and one with no text: recorded, not re-extracted each run.
+ZONE_2023 = Page(
+    url="http://lg.yk.example/news/7.html",
+    portal_id="lingang_zone",
+    title="临港新区2023年科技工作",
+    published_at=d("2024-01-18 09:00"),
+    fetched_at=d("2024-02-01 14:00"),
+    body_text="2023年,全区新增科技型中小企业21家。",
+)
+UNRESOLVED_2023 = Page(
+    url="http://dh.example/news/8.html",
+    portal_id="donghai_bureau",
+    title="东海新城2023年科技工作",
+    published_at=d("2024-01-19 09:00"),
+    fetched_at=d("2024-02-01 15:00"),
+    body_text="2023年,全区新增科技型中小企业17家。",
+)
+
 NO_FACTS = Page(
     url="http://kjj.yingkou.example/art/2024/2/1/art_3.html",
     portal_id="yingkou_kjj",
@@ -200,7 +223,10 @@ NO_FACTS = Page(
     body_text="市科技局召开党组会议,传达学习有关会议精神。",
 )
 
-FIRST_BATCH = [YINGKOU_2023, TRADE_2023, REPOST_2023, YINGKOU_2022, WUHAI_V1, LIAONING_LIST, NO_FACTS]
+FIRST_BATCH = [
+    YINGKOU_2023, NEWSPAPER_2023, REPOST_2023, YINGKOU_2022, WUHAI_V1, LIAONING_LIST, ZONE_2023,
+    UNRESOLVED_2023, NO_FACTS,
+]
 
 # Arrives in a later crawl: an incremental build must add exactly this.
 SHENYANG_2023 = Page(

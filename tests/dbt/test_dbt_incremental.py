@@ -1,0 +1,135 @@
+"""Incremental builds: a second crawl's pages are extracted and added without touching history,
+a later version of a page supersedes the earlier one, a full refresh rebuilds exactly the same
+tables, and the marts leave out what the facts gate quarantined.
+
+`dbt run` (models only) keeps this module fast; test_dbt_build.py runs the dbt tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import synthetic_landing as landing
+from conftest import fresh_warehouse, land, one, rows
+
+from warehouse import db, dbt
+
+pytestmark = pytest.mark.timeout(300)
+
+LAYERS = ("staging", "intermediate", "marts")
+# The only column that may differ between an incremental and a full build: which extractor
+# version (set per build below) extracted the page.
+VOLATILE = {"int_page_extractions": ["extractor_version"]}
+
+
+def dbt_ok(args: list[str], wh: Path) -> dbt.DbtRun:
+    run = dbt.run_dbt(args, warehouse=wh)
+    assert run.success, run.summary()
+    return run
+
+
+def snapshot(wh: Path, target: Path) -> list[tuple[str, str]]:
+    """Copy every table and view of the modelled layers into another DuckDB file."""
+    with db.connect(wh) as con:
+        relations = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+            f" where table_catalog = current_database() and table_schema in {LAYERS}"
+        ).fetchall()
+        con.execute(f"attach '{target}' as snap")
+        for schema in LAYERS:
+            con.execute(f"create schema if not exists snap.{schema}")
+        for schema, name in relations:
+            con.execute(f"create or replace table snap.{schema}.{name} as select * from {schema}.{name}")
+        con.execute("detach snap")
+    return relations
+
+
+@pytest.fixture(scope="module")
+def incremental(
+    dbt_warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, Path, list[tuple[str, str]]]]:
+    wh = fresh_warehouse(dbt_warehouse_path)
+    snap = tmp_path_factory.mktemp("snap") / "incremental.duckdb"
+    mp = pytest.MonkeyPatch()
+    try:
+        land(wh, landing.FIRST_BATCH, with_attachment=True)
+        dbt_ok(["seed"], wh)
+        mp.setenv("KEJIWATCH_EXTRACTOR_VERSION", "first-build")
+        dbt_ok(["run"], wh)
+        land(wh, landing.SECOND_BATCH)
+        mp.setenv("KEJIWATCH_EXTRACTOR_VERSION", "second-build")
+        dbt_ok(["run"], wh)
+        relations = snapshot(wh, snap)
+        # The same landing rebuilt from raw: must give the same tables.
+        dbt_ok(["run", "--full-refresh"], wh)
+        yield wh, snap, relations
+    finally:
+        mp.undo()
+
+
+def test_incremental_run_extracts_only_the_new_pages(incremental) -> None:
+    _, snap, _ = incremental
+    versions = dict(rows(snap, "select extractor_version, count(*) from intermediate.int_page_extractions"
+                              " group by all"))
+    assert versions == {"first-build": len(landing.FIRST_BATCH), "second-build": len(landing.SECOND_BATCH)}
+    new_ids = {p.page_version_id for p in landing.SECOND_BATCH}
+    staged = {r[0] for r in rows(snap, "select page_version_id from staging.stg_raw__pages")}
+    assert new_ids <= staged and len(staged) == len(landing.FIRST_BATCH) + len(landing.SECOND_BATCH)
+
+
+def test_new_pages_reach_the_marts(incremental) -> None:
+    _, snap, _ = incremental
+    found = rows(snap, "select value from marts.fct_contracts where chosen_page_version_id = ?",
+                 [landing.SHENYANG_2023.page_version_id])
+    assert [v for (v,) in found] == [512.3e8]
+
+
+def test_a_later_version_of_a_page_supersedes_the_earlier(incremental) -> None:
+    _, snap, _ = incremental
+    superseded = dict(rows(snap, "select page_version_id, is_superseded from marts.fct_indicator_reports"
+                                 " where url = ?", [landing.WUHAI_V1.url]))
+    assert superseded == {landing.WUHAI_V1.page_version_id: True, landing.WUHAI_V2.page_version_id: False}
+    fact_id = one(snap, "select fact_id from marts.fct_indicator_reports where page_version_id = ?",
+                  [landing.WUHAI_V2.page_version_id])[0]
+    value, n_reports = one(snap, "select value, n_reports from marts.fct_enterprises where fact_id = ?",
+                           [fact_id])
+    assert (value, n_reports) == (31, 1)
+
+
+def test_full_refresh_equals_the_incremental_result(incremental) -> None:
+    wh, snap, relations = incremental
+    assert len(relations) >= 20
+    with db.connect(wh) as con:
+        con.execute(f"attach '{snap}' as snap (read_only)")
+        for schema, name in relations:
+            exclude = VOLATILE.get(name)
+            cols = f"* exclude ({', '.join(exclude)})" if exclude else "*"
+            full = f"select {cols} from {schema}.{name}"
+            incr = f"select {cols} from snap.{schema}.{name}"
+            n_full = con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]
+            n_incr = con.execute(f"select count(*) from snap.{schema}.{name}").fetchone()[0]
+            only_full = con.execute(f"select count(*) from ({full} except all {incr})").fetchone()[0]
+            only_incr = con.execute(f"select count(*) from ({incr} except all {full})").fetchone()[0]
+            assert (n_full, only_full, only_incr) == (n_incr, 0, 0), f"{schema}.{name} differs"
+
+
+def test_marts_leave_out_quarantined_mentions(incremental) -> None:
+    wh, _, _ = incremental
+    mention_id, fact_id = one(
+        wh,
+        "select report_id, fact_id from marts.fct_indicator_reports where page_version_id = ?"
+        " and indicator_key = 'tech_sme'",
+        [landing.NEWSPAPER_2023.page_version_id],
+    )
+    assert one(wh, "select has_conflict from marts.fct_enterprises where fact_id = ?", [fact_id]) == (True,)
+    with db.connect(wh) as con:
+        con.execute(
+            "insert into audit.quarantined_mentions values (?, ?, 'test_expectation', 'planted', 'error',"
+            " 'gate-test', now())",
+            [mention_id, landing.NEWSPAPER_2023.page_version_id],
+        )
+    dbt_ok(["run", "--select", "marts"], wh)
+    assert rows(wh, "select 1 from marts.fct_indicator_reports where report_id = ?", [mention_id]) == []
+    assert one(wh, "select n_reports, has_conflict from marts.fct_enterprises where fact_id = ?",
+               [fact_id]) == (1, False)
