@@ -72,12 +72,15 @@ def _grid_from_rows(rows: list[list[object]]) -> Grid | None:
     cells = [r for r in cells if any(c.strip() for c in r)]
     if not cells:
         return None
-    # A merged title row above the header (营口市…拟认定高新技术企业名单) is a caption, not data.
-    captions: list[str] = []
+    # A merged title row above the header (营口市…拟认定高新技术企业名单) is kept as served but
+    # counted as a header row and named as the caption; column names come from the rows below it.
+    titles = 0
     width = max(len(r) for r in cells)
-    while len(cells) > 1 and width > 1 and sum(bool(c.strip()) for c in cells[0]) <= 1:
-        captions.append("".join(cells.pop(0)).strip())
-    return finish(cells, detect_header_rows(cells), " ".join(c for c in captions if c) or None)
+    while titles < len(cells) - 1 and width > 1 and sum(bool(c.strip()) for c in cells[titles]) <= 1:
+        titles += 1
+    caption = " ".join("".join(r).strip() for r in cells[:titles]) or None
+    header = detect_header_rows(cells[titles:])
+    return finish(cells, titles + header, caption, names_from=titles)
 
 
 def _cell(v: object) -> str:

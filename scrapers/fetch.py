@@ -49,6 +49,7 @@ def utcnow() -> datetime:
 class FetchPolicy:
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
+    attachment_read_timeout: float = 60.0  # files are bigger and often generated on request
     retries: int = 3  # further attempts after the first
     backoff_initial: float = 1.0
     backoff_max: float = 30.0
@@ -337,8 +338,9 @@ class Fetcher:
         t0 = time.perf_counter()
         extra: dict[str, Any] = {}
         try:
+            read_timeout = pol.attachment_read_timeout if kind == "attachment" else pol.read_timeout
             resp = client.session.get(
-                url, headers=headers, timeout=(pol.connect_timeout, pol.read_timeout),
+                url, headers=headers, timeout=(pol.connect_timeout, read_timeout),
                 stream=True, allow_redirects=False,
             )
         except requests.Timeout as exc:

@@ -129,14 +129,15 @@ def detect_header_rows(grid: list[list[str]], flags: list[bool] | None = None, f
     return 0
 
 
-def finish(grid: list[list[str]], header_rows: int, caption: str | None = None) -> Grid:
-    """Pad to a rectangle, name the columns from the header rows and parse the numbers."""
+def finish(grid: list[list[str]], header_rows: int, caption: str | None = None, names_from: int = 0) -> Grid:
+    """Pad to a rectangle, name the columns from the header rows (from row ``names_from``: title
+    rows above the header are not part of a column's name) and parse the numbers."""
     width = max((len(r) for r in grid), default=0)
     rows = [list(r) + [""] * (width - len(r)) for r in grid]
     columns: list[str] = []
     for c in range(width):
         parts: list[str] = []
-        for r in range(header_rows):
+        for r in range(names_from, header_rows):
             v = rows[r][c]
             if v and (not parts or parts[-1] != v):
                 parts.append(v)

@@ -11,10 +11,10 @@ from scrapers.registry import PortalConfig, load_portals
 from warehouse.db import connect
 
 # Politeness and patience scaled down so the fault scenarios run in seconds, not minutes:
-# 100 req/s per host, a 1 s read timeout (the replay "timeout" fault waits 5 s), quick back-off.
+# 100 req/s per host, a 2.5 s read timeout (the replay "timeout" fault waits 5 s), quick back-off.
 FAST = FetchPolicy(
-    rate=100, connect_timeout=2.0, read_timeout=1.0, retries=2, backoff_initial=0.05, backoff_max=0.2,
-    jitter=0.05, max_retry_after=1.5,
+    rate=100, connect_timeout=2.0, read_timeout=2.5, attachment_read_timeout=20.0, retries=2,
+    backoff_initial=0.05, backoff_max=0.2, jitter=0.05, max_retry_after=1.5,
 )
 
 
