@@ -64,6 +64,7 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "table", "tr", "h1", "h2", "h
 _CHROME = re.compile(r"(?:^|[\s_-])(?:nav|menu|footer|header|breadcrumb|crumb|share|related|copyright"
                      r"|sidebar|pager|pagination|toolbar|topbar|banner|friendlink|links?)"
                      r"(?:$|[\s_-]|\d)", re.I)
+_LINK_BLOCKS = {"li", "p", "td", "dd", "dt", "h2", "h3", "h4"}
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -102,7 +103,7 @@ def fast_page_text(page: bytes | str) -> str:
         block = tag in _BLOCK_TAGS
         if block:
             flush()
-            if tag in ("li", "p", "div", "td", "dd") and _links_only(el):
+            if tag in _LINK_BLOCKS and _links_only(el):
                 return
         if el.text:
             buf.append(el.text)

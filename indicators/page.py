@@ -79,7 +79,7 @@ def infer_publisher(text: str, lex: Lexicon | None = None) -> tuple[str | None, 
 def infer_title(text: str) -> str:
     for line in text.splitlines()[:15]:
         s = line.strip()
-        if 6 <= len(s) <= 60 and not any(s.startswith(p) for p in lexicon().boilerplate) and "。" not in s:
+        if 6 <= len(s) <= 60 and not s.startswith(lexicon().boilerplate) and "。" not in s:
             return s
     return ""
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -144,6 +145,10 @@ class Doc:
     numbers: list[Num] = field(default_factory=list)
     times: list[TimeExpr] = field(default_factory=list)
     places: list[tuple[int, int, Region | None, str]] = field(default_factory=list)
+    time_starts: list[int] = field(default_factory=list)
+    place_starts: list[int] = field(default_factory=list)
+    number_starts: list[int] = field(default_factory=list)
+    mention_starts: list[int] = field(default_factory=list)
 
 
 def _layout(doc: Doc) -> list[Para]:
@@ -166,7 +171,7 @@ def _layout(doc: Doc) -> list[Para]:
             level = level or 5
             while stack and stack[-1].level >= level:
                 stack.pop()
-            htimes = [t for t in doc.times if lstart <= t.start < start + len(line.rstrip())]
+            htimes = _in(doc.times, lstart, start + len(line.rstrip()), doc.time_starts)
             plan = bool(lex.measures["plan_headings"].search(s)) and not re.search(r"总结|完成情况|成绩", s)
             stack.append(Heading(level, htimes, plan))
         htime = next((h.times[0] for h in reversed(stack) if len(h.times) == 1), None)
@@ -325,8 +330,11 @@ def _subject_region(doc: Doc) -> Region | None:
 
 # ----------------------------------------------------------------------------- pairing helpers
 
-def _in(items, a: int, b: int):
-    return [x for x in items if a <= x.start < b]
+def _in(items, a: int, b: int, starts: list[int] | None = None):
+    """The items (sorted by start) that start in [a, b); ``starts`` their start offsets, for bisection."""
+    if starts is None:
+        return [x for x in items if a <= x.start < b]
+    return items[bisect_left(starts, a):bisect_left(starts, b)]
 
 
 def _level_in(lex: Lexicon, s: str) -> str | None:
@@ -407,10 +415,14 @@ def _extract(text: str, ctx: PageContext | None) -> list[Fact]:
     doc = Doc(text, work, ctx, lex, pub, pub.year if pub else infer_year(work), None)
     skip = [(m.start(), m.end()) for m in QUOTED.finditer(work)]
     doc.times = find_times(work, skip)
+    doc.time_starts = [t.start for t in doc.times]
     paras = _layout(doc)
     doc.mentions = _find_mentions(doc, skip)
     doc.numbers = _find_numbers(doc)
     doc.places = _find_places(doc)
+    doc.place_starts = [p[0] for p in doc.places]
+    doc.number_starts = [n.start for n in doc.numbers]
+    doc.mention_starts = [m.start for m in doc.mentions]
     doc.subject = _subject_region(doc)
     facts: list[Fact] = []
     for para in paras:
@@ -460,9 +472,10 @@ HEAD_FILLER = re.compile(r"[\s“”\"'‘’(（,，]|在|据悉|据了解|目�
 def _region_at_clause_head(doc: Doc, cs: int, rs: int) -> bool:
     """A place counts as the statement's subject only at the head of its clause."""
     prefix = doc.work[cs:rs]
-    for t in doc.times:
-        if cs <= t.start < rs:
-            prefix = prefix.replace(doc.work[t.start:t.end], "")
+    if len(prefix) > 30:
+        return False
+    for t in _in(doc.times, cs, rs, doc.time_starts):
+        prefix = prefix.replace(doc.work[t.start:t.end], "")
     prefix = HEAD_FILLER.sub("", prefix)
     return prefix == ""
 
@@ -495,13 +508,13 @@ def _resolve_place(doc: Doc, p) -> Region | None:
 
 def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> None:
     lex, work = doc.lex, doc.work
-    numbers = _in(doc.numbers, s, e)
-    mentions = _in(doc.mentions, s, e)
+    numbers = _in(doc.numbers, s, e, doc.number_starts)
+    mentions = _in(doc.mentions, s, e, doc.mention_starts)
     clauses = _clauses(work, s, e)
     # the subject region: a place at a clause head, nearest before the figure, else the paragraph's
     heads = []
-    for p in doc.places:
-        if s <= p[0] < e and p[3] != "short":
+    for p in doc.places[bisect_left(doc.place_starts, s):bisect_left(doc.place_starts, e)]:
+        if p[3] != "short":
             cs = next((a for a, b in clauses if a <= p[0] < b + 1), s)
             if _region_at_clause_head(doc, cs, p[0]):
                 r = _resolve_place(doc, p)
@@ -573,9 +586,8 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
             if pair is None and n.kind in ("count", "money") and not other:
                 # no name in the clause: borrow the subject if the clause is only "总数达N家"-like
                 pre = work[cs:n.start]
-                for t in doc.times:
-                    if cs <= t.start < n.start:
-                        pre = pre.replace(work[t.start:t.end], "")
+                for t in _in(doc.times, cs, n.start, doc.time_starts):
+                    pre = pre.replace(work[t.start:t.end], "")
                 pre = _STRIP_PREFIX.sub("", pre)
                 pre = re.sub(r"^(?:我|全|本)(?:省|市|区|县)|[\s“”\"]", "", pre)
                 lv = _level_in(lex, pre)
@@ -782,7 +794,8 @@ def _respectively(doc, state, s, e, at, numbers, mentions, heads, target_at, fac
     # the list right before 分别, within the clause
     cs = max([s] + [m.end() for m in CLAUSE_SEP.finditer(work, s, at)])
     names = [m for m in mentions if cs <= m.start and m.end <= at]
-    places = [p for p in doc.places if cs <= p[0] < at and p[2] is not None]
+    places = [p for p in doc.places[bisect_left(doc.place_starts, cs):bisect_left(doc.place_starts, at)]
+              if p[2] is not None]
     tail_end = min([x.end() for x in re.finditer(r"[;；。]", work[at:e])] or [e - at]) + at
     nums = [n for n in nums if n.start < tail_end]
     if len(names) >= 2 and len(nums) == len(names):
@@ -818,14 +831,11 @@ def _period_for(doc: Doc, para: Para, s: int, n: Num, measure: str, shift: int =
     pub, year = doc.pub, doc.pub_year
     stock = measure == "total"
     cand = None
-    for t in doc.times:
-        if t.start >= n.start:
-            break
-        if t.start >= para.start and t.kind != "to_year":
+    for t in _in(doc.times, para.start, n.start, doc.time_starts):
+        if t.kind != "to_year":
             cand = t
     if measure == "target":
-        tos = [t for t in doc.times if para.start <= t.start < para.end and t.kind == "to_year"
-               and t.start < n.start]
+        tos = [t for t in _in(doc.times, para.start, n.start, doc.time_starts) if t.kind == "to_year"]
         if tos:
             return str(tos[-1].year + 0)
     if cand is None:
