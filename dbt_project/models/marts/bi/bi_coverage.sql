@@ -1,0 +1,108 @@
+{#- BI: who reports what — one row per publisher (portal) × indicator with how many current
+    reports, regions, periods and reconciled facts it contributes, how often its figure was the
+    chosen one, how many of its facts are in conflict, and when it last reported. The
+    region × indicator view of the same question is marts.region_indicator_coverage. -#}
+
+with
+
+reports as (
+
+    select * from {{ ref('fct_indicator_reports') }}
+    where not is_superseded
+
+),
+
+facts as (
+
+    select fact_id, chosen_report_id, has_conflict from {{ ref('fct_contracts') }}
+    union all
+    select fact_id, chosen_report_id, has_conflict from {{ ref('fct_enterprises') }}
+    union all
+    select fact_id, chosen_report_id, has_conflict from {{ ref('fct_platforms') }}
+
+),
+
+sources as (
+
+    select * from {{ ref('dim_source') }}
+
+),
+
+indicators as (
+
+    select * from {{ ref('dim_indicator') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('dim_period') }}
+
+),
+
+coverage as (
+
+    select
+        ---------- ids
+        md5(concat_ws('|', reports.portal_id, reports.indicator_key)) as coverage_id,
+        reports.portal_id,
+        reports.indicator_key,
+
+        ---------- counts
+        count(*) as n_reports,
+        count(distinct reports.region_key) as n_regions,
+        count(distinct reports.period_key) as n_periods,
+        count(distinct reports.fact_id) as n_facts,
+        count(distinct facts.fact_id) filter (
+            where facts.chosen_report_id = reports.report_id
+        ) as n_facts_chosen,
+        count(distinct facts.fact_id) filter (where facts.has_conflict) as n_conflicting_facts,
+
+        ---------- range
+        min(periods.start_date) as first_period_start_date,
+        max(periods.end_date) as last_period_end_date,
+        max(reports.published_at) as last_published_at,
+        max(reports.fetched_at) as last_fetched_at
+
+    from reports
+    left join facts on reports.fact_id = facts.fact_id
+    left join periods on reports.period_key = periods.period_key
+    group by reports.portal_id, reports.indicator_key
+
+),
+
+labelled as (
+
+    select
+        ---------- ids
+        coverage.coverage_id,
+        coverage.portal_id,
+        coverage.indicator_key,
+
+        ---------- labels
+        coalesce(sources.portal_name, coverage.portal_id) as portal_name,
+        coalesce(sources.publisher_type, 'unknown') as publisher_type,
+        sources.region_name as publisher_region_name,
+        coalesce(sources.is_official_publisher, false) as is_official_publisher,
+        coalesce(indicators.indicator_name_zh, coverage.indicator_key) as indicator_name_zh,
+        indicators.fact_family,
+
+        ---------- counts and range
+        coverage.n_reports,
+        coverage.n_regions,
+        coverage.n_periods,
+        coverage.n_facts,
+        coverage.n_facts_chosen,
+        coverage.n_conflicting_facts,
+        coverage.first_period_start_date,
+        coverage.last_period_end_date,
+        coverage.last_published_at,
+        coverage.last_fetched_at
+
+    from coverage
+    left join sources on coverage.portal_id = sources.portal_id
+    left join indicators on coverage.indicator_key = indicators.indicator_key
+
+)
+
+select * from labelled
