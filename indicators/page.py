@@ -90,7 +90,9 @@ def fill_context(text: str, ctx: PageContext | None) -> PageContext:
     changes: dict = {}
     if ctx.published is None and (d := infer_published(text)):
         changes["published"] = d
-    if ctx.publisher_region is None:
+    if ctx.publisher_region is None and ctx.source and (r := _org_region(lexicon(), ctx.source)):
+        changes["publisher_region"] = r
+    elif ctx.publisher_region is None:
         region, source = infer_publisher(text)
         if region:
             changes["publisher_region"] = region

@@ -529,8 +529,7 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
     mt = lex.measures["target"].search(sent_text)
     if mt and not re.match(r"预计完成", sent_text[mt.start():mt.start() + 4]):
         target_at = s + mt.start()
-    qizhong = sent_text.find("其中")
-    qizhong = s + qizhong if qizhong >= 0 else None
+    qz_marks = [s + m.start() for m in re.finditer("其中", sent_text)]
     respectively = sent_text.find("分别")
     done: set[int] = set()
     sent_facts: list[tuple[Fact, Subject]] = []
@@ -544,12 +543,16 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
         cnums = [n for n in numbers if cs <= n.nstart < ce]
         cments = [m for m in mentions if cs <= m.start < ce]
         prev_end = cs
+        last_in_clause = None
         for ni, n in enumerate(cnums):
             nxt_start = cnums[ni + 1].start if ni + 1 < len(cnums) else ce
             if id(n) in done:
                 prev_end = n.end
                 continue
-            in_qz = qizhong is not None and n.start > qizhong
+            # a 其中 breakdown runs from 其中 to the next semicolon
+            qizhong = next((q for q in reversed(qz_marks) if q < n.start and not re.search(r"[;；]", work[q:n.start])),
+                           None)
+            in_qz = qizhong is not None
             head = None
             if in_qz:
                 head = next((sf for sf in reversed(sent_facts) if sf[0].start < qizhong), None)
@@ -623,6 +626,10 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
             if measure is None and carried and sub.measure and sub.measure not in ("new", "applied"):
                 measure = sub.measure
             measure = measure or "total"
+            # a level carries over to the next item of a 、 list ("省级重点实验室14个、技术创新中心7家")
+            if (sub.level == "unspecified" and not in_qz and last_in_clause is not None
+                    and work[last_in_clause[0].end:qstart].strip() == "、"):
+                sub = Subject(sub.key, sub.family, last_in_clause[1].level, sub.start, sub.measure)
             if in_qz and head is not None and not carried:
                 hlevel = head[1].level
                 if sub.level == "unspecified" and hlevel != "unspecified":
@@ -634,6 +641,7 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
             if f:
                 facts.append(f)
                 sub.measure = f.measure
+                last_in_clause = (f, sub)
                 sent_facts.append((f, sub))
                 subject = Subject(sub.key, sub.family, sub.level, sub.start, f.measure)
             prev_end = n.end
@@ -681,6 +689,9 @@ def _level_for(doc: Doc, work: str, cs: int, ce: int, m: Mention, n: Num, window
         return m.term.level
     lex = doc.lex
     lo = max(cs, window_from, m.start - 12)
+    for p in doc.places[bisect_left(doc.place_starts, cs):bisect_left(doc.place_starts, m.start)]:
+        if p[2] is not None and p[1] <= m.start and _region_at_clause_head(doc, cs, p[0]):
+            lo = max(lo, p[1])  # 辽宁省2022年…认定高新技术企业: the subject, not the level
     lv = _level_in(lex, work[lo:m.start])
     if lv:
         return lv
@@ -787,6 +798,10 @@ def _growth_subject(doc: Doc, work: str, cs: int, n: Num, cments: list[Mention],
     return sub
 
 
+LEVEL_WORD = r"国家级|省级以上|省级|自治区级|市级以上|市级|县级以上|县级|区级"
+LEVEL_LIST = re.compile(rf"(?:(?:{LEVEL_WORD})(?:[、和及与]|以上)?){{2,}}$")
+
+
 def _respectively(doc, state, s, e, at, numbers, mentions, heads, target_at, facts, sent_facts, done):
     """"A、B分别为X家、Y家": values back to the names (indicators or places) listed before 分别."""
     work, lex = doc.work, doc.lex
@@ -811,6 +826,22 @@ def _respectively(doc, state, s, e, at, numbers, mentions, heads, target_at, fac
                 facts.append(f)
                 sent_facts.append((f, sub))
                 done.add(id(n))
+    elif len(names) == 1 and len(nums) >= 2 and (ml := LEVEL_LIST.search(work[cs:names[0].start])):
+        m = names[0]
+        levels = [_level_in(lex, w) for w in re.findall(LEVEL_WORD, ml.group(0))]
+        if len(levels) == len(nums):
+            for lv, n in zip(levels, nums, strict=True):
+                sub = _fit_unit(doc, _subject_of(m), n, work[cs:e])
+                if sub is None:
+                    continue
+                sub.level = lv or "unspecified"
+                measure = _measure_in(lex, _mask(work[cs:n.start], cs, [m])) or "total"
+                f = _make(doc, state, heads, s, n, sub, measure, work[cs:e], target_at, para=state.para,
+                          quote_from=ml.start() + cs)
+                if f:
+                    facts.append(f)
+                    sent_facts.append((f, sub))
+                    done.add(id(n))
     elif len(places) >= 2 and len(nums) == len(places) and names:
         m = names[-1]
         for p, n in zip(places, nums, strict=True):

@@ -83,7 +83,8 @@ def _templates(row: dict):
                      "period": "2023H1", "region": "营口市", "unit": "yuan"},
                     {"indicator": key, "measure": "growth_pct", "value": n + 0.2, "period": "2023H1"}])
             yield (f"力争全年{name}突破{n}亿元。", pub,
-                   [{"indicator": key, "measure": "target", "value": n * 1e8, "period": "2023"}])
+                   [{"indicator": key, "measure": "target", "value": n * 1e8, "period": "2023",
+                     "qualifier": "over"}])
             yield (f"2022年,全市完成{name}{n * 100}万元。", pub,
                    [{"indicator": key, "measure": "amount", "value": n * 1e6, "period": "2022"}])
         elif fam == "contract":
