@@ -550,8 +550,8 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
                 prev_end = n.end
                 continue
             # a 其中 breakdown runs from 其中 to the next semicolon
-            qizhong = next((q for q in reversed(qz_marks) if q < n.start and not re.search(r"[;；]", work[q:n.start])),
-                           None)
+            qizhong = next((q for q in reversed(qz_marks)
+                            if q < n.start and not re.search(r"[;；]", work[q:n.start])), None)
             in_qz = qizhong is not None
             head = None
             if in_qz:
