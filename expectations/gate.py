@@ -169,22 +169,23 @@ def _unavailable(gate: str, run_id: str, started: datetime, exc: BaseException) 
 def _record(
     result: GateResult,
     quarantine: list[dict] | None,
-    checked_mentions: list[str] | None,
     warehouse: Path | None,
 ) -> int:
-    """Store the gate run and (facts gate) reconcile the quarantine; returns rows newly quarantined.
+    """Store the gate run and (facts gate, ``quarantine`` not None) reconcile the quarantine with
+    this run's failing rows; returns the number of rows newly quarantined.
 
-    Quarantine is idempotent: a (mention, rule) pair already quarantined keeps its first gate run
-    and time, so re-running a gate on the same data leaves the table (and the next publication)
-    unchanged; pairs that no longer fail are released."""
+    The facts gate sees every mention, so after it the quarantine holds exactly the (mention, rule)
+    pairs failing now: pairs that no longer fail (fixed upstream, thresholds changed, mention gone)
+    are released. A pair already quarantined keeps its first gate run and time, so re-running the
+    gate on the same data leaves the table (and the next publication) unchanged."""
     added = 0
     with db.connect(warehouse) as con:
         con.execute(GATE_RUNS_DDL)
         con.execute("begin")
         try:
-            if checked_mentions is not None:
+            if quarantine is not None:
                 failing = pd.DataFrame(
-                    quarantine or [],
+                    quarantine,
                     columns=[
                         "mention_id",
                         "page_version_id",
@@ -195,13 +196,10 @@ def _record(
                     ],
                 )
                 failing = failing.drop_duplicates(["mention_id", "expectation"])
-                checked = pd.DataFrame({"mention_id": checked_mentions})
                 con.register("kw_failing", failing)
-                con.register("kw_checked", checked)
                 con.execute("""
                     delete from audit.quarantined_mentions q
-                    where q.mention_id in (select mention_id from kw_checked)
-                      and not exists (select 1 from kw_failing f
+                    where not exists (select 1 from kw_failing f
                                       where f.mention_id = q.mention_id and f.expectation = q.expectation)
                 """)
                 before = con.execute("select count(*) from audit.quarantined_mentions").fetchone()[0]
@@ -218,7 +216,6 @@ def _record(
                 )
                 added = con.execute("select count(*) from audit.quarantined_mentions").fetchone()[0] - before
                 con.unregister("kw_failing")
-                con.unregister("kw_checked")
             con.execute(
                 "insert into audit.gate_runs values ($id, $gate, $started, $finished, $success, $result)",
                 {
@@ -270,7 +267,7 @@ def _run(
     except (duckdb.Error, FileNotFoundError, OSError) as exc:
         log.warning("%s gate cannot read its inputs: %s", gate, exc)
         result = _unavailable(gate, run_id, started, exc)
-        _safe_record(result, None, None, warehouse)
+        _safe_record(result, None, warehouse)
         return result
     suite_map = suites(frame_map, counts)
     assets = validate_frames(
@@ -281,22 +278,18 @@ def _run(
         data_dir=data_dir,
     )
     result, quarantine = _result(gate, run_id, started, assets, counts, data_dir)
-    checked = None
     if quarantine_frame is not None:
-        checked = frame_map[quarantine_frame]["mention_id"].astype(str).tolist()
         result.counts["quarantined"] = len({q["mention_id"] for q in quarantine})
-    added = _safe_record(result, quarantine, checked, warehouse)
+    added = _safe_record(result, quarantine if quarantine_frame is not None else None, warehouse)
     if quarantine_frame is not None:
         result.counts["newly_quarantined"] = added
     log.info("%s", result.summary())
     return result
 
 
-def _safe_record(
-    result: GateResult, quarantine: list[dict] | None, checked: list[str] | None, warehouse: Path | None
-) -> int:
+def _safe_record(result: GateResult, quarantine: list[dict] | None, warehouse: Path | None) -> int:
     try:
-        return _record(result, quarantine, checked, warehouse)
+        return _record(result, quarantine, warehouse)
     except (duckdb.Error, OSError) as exc:
         if quarantine:
             # without the quarantine written the marts would include the bad rows: block

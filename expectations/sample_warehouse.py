@@ -377,8 +377,8 @@ def rebuild_marts(con: Any) -> None:
     ):
         con.execute(f"""
             create or replace table marts.{table} as
-            select region_code, period_key, indicator_key, level, measure,
-                   max(value) as value, any_value(unit) as unit, count(*) as support_count,
+            select coalesce(region_code, 'unknown') as region_key, period_key, indicator_key, level,
+                   measure, max(value) as value, any_value(unit) as unit, count(*) as n_reports,
                    count(distinct value) > 1 as has_conflict
             from marts.fct_indicator_reports where fact_family = '{family}'
             group by all""")
