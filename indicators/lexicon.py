@@ -94,6 +94,8 @@ class Lexicon:
                                                           reverse=True)) + r")*$")
         self.boilerplate = tuple(cfg["boilerplate_prefixes"])
         self.foreign = tuple(cfg.get("foreign_objects") or ())
+        partial = "|".join(map(re.escape, cfg.get("partial_scope") or ["\x00"]))
+        self.partial = re.compile(f"(?:{partial})[^,，;；。]*的$")
         self.vague = _alt(cfg["vague_time"])
         self.number_re = self._number_re()
 

@@ -619,8 +619,13 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
                 masked_local = _mask(work[prev_end:nxt_start], prev_end,
                                      [Mention(sub.start, n.start, None)])  # type: ignore[arg-type]
             measure = _measure_in(lex, masked_local)
+            named = next((m for m in cments if m.start == sub.start), None)
+            if named is not None and POST_NEW.match(work, named.end) and measure != "applied":
+                measure = "new"  # "共有10家科技型中小企业入库": the verb right after the name decides
             if measure is None and how != "pool":
                 measure = _measure_in(lex, _mask(work[cs:ce], cs, cments))
+            if measure is None and named is not None:
+                measure = _measure_in(lex, work[named.start:named.end])  # 科技型中小企业评价入库
             if measure is None and head is not None:
                 measure = head[1].measure or head[0].measure
             if measure is None and carried and sub.measure and sub.measure not in ("new", "applied"):
@@ -653,6 +658,9 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
                 subject = Subject(m.term.key, m.term.family, m.term.level or "unspecified", m.start)
     if heads:
         state.region = heads[-1][1]
+
+
+POST_NEW = re.compile(r"(?:入库|获批|入选|获认定|通过认定|被认定)(?=$|[,，;；。、)）])")
 
 
 def _fit_unit(doc: Doc, sub: Subject, n: Num, clause: str) -> Subject | None:
@@ -752,6 +760,8 @@ def _pair(doc: Doc, work: str, cs: int, ce: int, prev_end: int, n: Num, cments: 
             if pool:
                 return Subject(pool, m.term.family, sub.level, n.start), n.start, "pool", group[-1].end
         return sub, n.start, "after", m.end
+    if m_before is not None and lex.partial.search(work[max(cs, m_before.start - 12):m_before.start]):
+        return None  # 输出到省外的技术合同成交额: a slice of the indicator, not the indicator
     if m_before is not None:
         m = m_before
         group = [m]
