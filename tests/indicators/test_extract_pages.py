@@ -111,3 +111,41 @@ def test_region_seed_has_divisions_and_zones():
     assert sum(r["level"] == "county" for r in rows) > 2500
     lex = lexicon()
     assert lex.city_of(lex.region_by_name["盐湖高新区"]).name == "运城市"
+
+
+ATTRS = ("indicator", "level", "region", "period", "qualifier")
+
+
+def test_replay_web_answer_key():
+    """The replay portals' article pages (ours, labelled in replay.answer_key) through the same path as
+    ``kejiwatch extract``: F1 on (doc, fact, measure, value) and agreement on the other attributes."""
+    answer_key = pytest.importorskip("replay.answer_key")
+    from indicators.html import page_text
+    from replay.web import web
+
+    entries = {e["doc"]: e for e in answer_key.load(0)}
+    gold = [f for e in entries.values() for f in e["facts"]]
+    pred = []
+    for site in web().sites.values():
+        for a in site.articles:
+            if a.id not in entries:
+                continue
+            text, meta = page_text(site.page("article.html", None, **site.article_context(a)).body)
+            ctx = PageContext(doc=a.id, title=meta["title"], published=meta["published"],
+                              source=meta["source"])
+            pred += [f.as_row(a.id) for f in extract(text, ctx)]
+    left = list(pred)
+    matched = strict = 0
+    for g in gold:
+        hit = next((p for p in left if p["doc"] == g["doc"] and p["fact"] == g["fact"]
+                    and p["measure"] == g["measure"]
+                    and abs(p["value"] - g["value"]) <= 0.005 * max(abs(g["value"]), 1e-9)), None)
+        if hit is not None:
+            left.remove(hit)
+            matched += 1
+            strict += all(str(hit[k]) == str(g[k]) for k in ATTRS)
+    precision, recall = matched / max(len(pred), 1), matched / max(len(gold), 1)
+    f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+    strict_f1 = 2 * (strict / max(len(pred), 1)) * (strict / max(len(gold), 1)) / max(
+        strict / max(len(pred), 1) + strict / max(len(gold), 1), 1e-9)
+    assert f1 >= 0.95 and strict_f1 >= 0.9, (f1, strict_f1, len(gold), len(pred))
