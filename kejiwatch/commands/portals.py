@@ -51,6 +51,28 @@ def serve(
         server.stop()
 
 
+@portals_app.command("key")
+def key(
+    day: int = typer.Option(0, help="Scenario clock day of the answer key."),
+    out: str = typer.Option("-", help="Where to write the gold facts as JSON lines (- = stdout)."),
+    articles: bool = typer.Option(False, "--articles", help="Write whole answer-key entries, not facts."),
+) -> None:
+    """Write the replay web's answer key: gold facts (dev_gold.jsonl format) or article entries."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from replay import answer_key
+
+    rows = answer_key.load(day) if articles else answer_key.facts(day)
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(out).write_text(text, encoding="utf-8")
+        typer.echo(f"{len(rows)} rows -> {out}", err=True)
+
+
 @portals_app.command("list")
 def list_portals() -> None:
     """The crawler's portal registry (scrapers/portals/*.yaml), validated."""

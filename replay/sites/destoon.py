@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from replay.content import Article, Column
@@ -18,6 +19,15 @@ class DestoonSite(Site):
         return [f"/news/list-{col.id}.html"] + [
             f"/news/list-{col.id}-{n}.html" for n in range(2, self.page_count(col) + 1)
         ]
+
+    def build_lists(self) -> None:
+        # Trade sites page by offset while new posts push items down: each page after the first
+        # repeats the previous page's last item, as a crawler walking the pages sees it.
+        for col in self.portal.columns:
+            pages = self.paginate(self.by_column[col.id], col.per_page)
+            pages = [pages[0]] + [[prev[-1], *cur] for prev, cur in itertools.pairwise(pages)]
+            for n, path in enumerate(self.list_paths(col)):
+                self.routes[path] = self._list_route(col, n, pages)
 
     def list_dir(self, col: Column) -> str:
         return f"/news/list-{col.id}"
