@@ -94,6 +94,8 @@ class Lexicon:
                                                           reverse=True)) + r")*$")
         self.boilerplate = tuple(cfg["boilerplate_prefixes"])
         self.foreign = tuple(cfg.get("foreign_objects") or ())
+        self.related = tuple(cfg.get("related_markers") or ())
+        self.modifier_followers = tuple(cfg.get("modifier_followers") or ())
         partial = "|".join(map(re.escape, cfg.get("partial_scope") or ["\x00"]))
         self.partial = re.compile(f"(?:{partial})[^,，;；。]*的$")
         self.vague = _alt(cfg["vague_time"])

@@ -156,12 +156,19 @@ def _layout(doc: Doc) -> list[Para]:
     stack: list[Heading] = []
     paras: list[Para] = []
     pos = 0
+    related = False
     for line in work.splitlines(keepends=True):
         start, pos = pos, pos + len(line)
         s = line.strip()
         if not s:
             continue
         lstart = start + (len(line) - len(line.lstrip()))
+        if related and len(s) <= 60:
+            continue  # link titles under 相关文章 / 推荐阅读
+        related = False
+        if s.lstrip("•·●■◆▪-* ").startswith(lex.related):
+            related = True
+            continue
         if s.lstrip("•·●■◆▪-* ").startswith(lex.boilerplate) or _is_furniture(s):
             continue
         level = next((lv for lv, rx in HEADING_RE if rx.match(s)), 0)
@@ -735,7 +742,8 @@ def _pair(doc: Doc, work: str, cs: int, ce: int, prev_end: int, n: Num, cments: 
         m = after[0]
         gap = work[n.end:m.start]
         nxt_num = any(n.end <= x.nstart < m.start for x in cnums if x is not n)
-        if len(gap) <= 20 and not nxt_num and not re.match(r"^[、和及与]", gap):
+        modifier = len(gap) > 2 and work.startswith(lex.modifier_followers, m.end)
+        if len(gap) <= 20 and not nxt_num and not re.match(r"^[、和及与]", gap) and not modifier:
             m_after = m
     before = [m for m in cments if prev_end <= m.start and m.end <= n.nstart]
     m_before = None
