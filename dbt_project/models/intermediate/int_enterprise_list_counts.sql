@@ -112,7 +112,7 @@ name_columns as (
         list_position(
             list_transform(
                 grids.grid_rows[greatest(grids.header_rows, 1)],
-                lambda cell: regexp_matches(coalesce(cell, ''), '(企业|单位|公司|机构)(名称|全称)')
+                lambda cell: regexp_matches(coalesce(cell, ''), '(企业|单位|公司|机构)(名称|全称)')  -- noqa: RF03
             ),
             true
         ) as name_column
@@ -128,7 +128,7 @@ lists as (
         len(
             list_filter(
                 name_columns.grid_rows[greatest(name_columns.header_rows, 1) + 1:],
-                lambda table_row: coalesce(trim(table_row[name_columns.name_column]), '') <> ''
+                lambda table_row: coalesce(trim(table_row[name_columns.name_column]), '') <> ''  -- noqa: RF03
             )
         ) as n_named
     from name_columns

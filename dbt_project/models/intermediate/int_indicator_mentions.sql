@@ -32,9 +32,10 @@ pages as (
 
 unnested as (
 
+    -- One row per fact, the JSON objects' fields becoming columns (so unnest has no alias).
     select
         extractions.page_version_id,
-        unnest(
+        unnest(  -- noqa: AL03
             from_json(
                 extractions.facts_json,
                 '[{"fact_family": "VARCHAR", "indicator_key": "VARCHAR", "level": "VARCHAR",
@@ -42,8 +43,9 @@ unnested as (
                    "qualifier": "VARCHAR", "region_name": "VARCHAR", "region_code": "VARCHAR",
                    "period_key": "VARCHAR", "quote": "VARCHAR", "quote_start": "INTEGER",
                    "quote_end": "INTEGER"}]'
-            )
-        ) as fact
+            ),
+            recursive := true
+        )
     from extractions
 
 ),
@@ -56,10 +58,10 @@ mentions as (
             concat_ws(
                 '|',
                 unnested.page_version_id,
-                unnested.fact.quote_start,
-                unnested.fact.quote_end,
-                unnested.fact.indicator_key,
-                unnested.fact.measure
+                unnested.quote_start,
+                unnested.quote_end,
+                unnested.indicator_key,
+                unnested.measure
             )
         ) as mention_id,
         unnested.page_version_id,
@@ -72,19 +74,19 @@ mentions as (
         pages.content_hash,
 
         ---------- the statement
-        unnested.fact.fact_family as fact_family,
-        unnested.fact.indicator_key as indicator_key,
-        unnested.fact.level as level,
-        unnested.fact.measure as measure,
-        unnested.fact.value as value,
-        unnested.fact.unit as unit,
-        unnested.fact.qualifier as qualifier,
-        unnested.fact.region_name as region_name,
-        unnested.fact.region_code as region_code,
-        unnested.fact.period_key as period_key,
-        unnested.fact.quote as quote,
-        unnested.fact.quote_start as quote_start,
-        unnested.fact.quote_end as quote_end
+        unnested.fact_family,
+        unnested.indicator_key,
+        unnested.level,
+        unnested.measure,
+        unnested.value,
+        unnested.unit,
+        unnested.qualifier,
+        unnested.region_name,
+        unnested.region_code,
+        unnested.period_key,
+        unnested.quote,
+        unnested.quote_start,
+        unnested.quote_end
 
     from unnested
     inner join pages on unnested.page_version_id = pages.page_version_id

@@ -5,13 +5,37 @@ with
 
 facts as (
 
-    select fact_id, region_key, period_key, indicator_key, level, measure, value, unit
+    select
+        fact_id,
+        region_key,
+        period_key,
+        indicator_key,
+        level,
+        measure,
+        value,
+        unit
     from {{ ref('fct_contracts') }}
     union all
-    select fact_id, region_key, period_key, indicator_key, level, measure, value, unit
+    select
+        fact_id,
+        region_key,
+        period_key,
+        indicator_key,
+        level,
+        measure,
+        value,
+        unit
     from {{ ref('fct_enterprises') }}
     union all
-    select fact_id, region_key, period_key, indicator_key, level, measure, value, unit
+    select
+        fact_id,
+        region_key,
+        period_key,
+        indicator_key,
+        level,
+        measure,
+        value,
+        unit
     from {{ ref('fct_platforms') }}
 
 ),
