@@ -1160,7 +1160,7 @@ def build_report(
             paragraphs.append(rng.choice(DISTRACT)(ctx())[0])
     if with_targets:
         plan_year = year + 1 if kind == "annual" else year
-        paragraphs.append(f"{'二' if kind == 'annual' else '三'}、{plan_year}年工作打算")
+        paragraphs.append(f"二、{plan_year}年工作打算")
         text, fs = targets(ctx(), plan_year)
         paragraphs.append(text)
         facts.extend(fs)
