@@ -609,6 +609,8 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
                     pair = (Subject(subject.key, subject.family, lv or subject.level, subject.start,
                                     subject.measure), subject.start, "carry")
                     carried = True
+            if pair is None and n.kind == "count" and not other:
+                pair = _anaphor(doc, state.para, n)
             if pair is None:
                 if n.kind == "count" and work[cs:n.start].strip():
                     subject = None  # a figure about something else: the thread is broken
@@ -633,6 +635,8 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
                 measure = _measure_in(lex, _mask(work[cs:ce], cs, cments))
             if measure is None and named is not None:
                 measure = _measure_in(lex, work[named.start:named.end])  # 科技型中小企业评价入库
+            if measure is None and how == "before" and PROJECTS.match(work, n.end):
+                measure = "new"  # "N个…项目" are projects taken on in the period
             if measure is None and head is not None:
                 measure = head[1].measure or head[0].measure
             if measure is None and carried and sub.measure and sub.measure not in ("new", "applied"):
@@ -665,6 +669,27 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
                 subject = Subject(m.term.key, m.term.family, m.term.level or "unspecified", m.start)
     if heads:
         state.region = heads[-1][1]
+
+
+PROJECTS = re.compile(r"[^,，;；。]{0,14}?项目")
+ANAPHOR = re.compile(r"(?:平台|实验室|中心|基地|空间|孵化器|联盟|机构|载体)")
+
+
+def _anaphor(doc: Doc, para: Para, n: Num):
+    """"两个平台" right after a named 创新平台: a bare head noun refers back to the last name in the
+    paragraph that ends with it."""
+    work = doc.work
+    m = ANAPHOR.match(work, n.end)
+    if not m or work[n.start - 1:n.start] == "第":
+        return None
+    head = m.group()
+    for x in reversed(_in(doc.mentions, para.start, n.start, doc.mention_starts)):
+        if work[x.start:x.end].endswith(head):
+            sub = _subject_of(x)
+            if sub.level == "unspecified":
+                sub.level = _level_in(doc.lex, work[max(para.start, x.start - 24):x.start]) or "unspecified"
+            return sub, n.start, "anaphor", m.end()
+    return None
 
 
 POST_NEW = re.compile(r"(?:入库|获批|入选|获认定|通过认定|被认定)(?=$|[,，;；。、)）])")
