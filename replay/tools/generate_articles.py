@@ -207,6 +207,51 @@ def s_turnover(c: Ctx):
     )
 
 
+def s_turnover_growth_first(c: Ctx):
+    m, v = money(c, 8, 40, key="turnover")
+    g, gv = pct(c, -12, 45, key="turnover_growth")
+    if gv < 0:
+        return s_turnover(c)
+    head = f"技术合同成交额同比增长{g}%"
+    return (
+        f"{c.per}，{c.rw}{head}，达到{m}，增速高于上年同期。",
+        [
+            fact(f"{head}，达到{m}", "tech_contract_turnover", "amount", v, c.region, c.period, "yuan"),
+            fact(head, "tech_contract_turnover", "growth_pct", gv, c.region, c.period, "percent"),
+        ],
+    )
+
+
+def s_turnover_shixian(c: Ctx):
+    m, v = money(c, 8, 40, key="turnover")
+    return (
+        f"{c.per}，{c.rw}实现技术合同成交额{m}，技术合同登记服务实现县（市）区全覆盖。",
+        [fact(f"实现技术合同成交额{m}", "tech_contract_turnover", "amount", v, c.region, c.period, "yuan")],
+    )
+
+
+def s_sme_pre(c: Ctx):
+    n, nv, q = count(c, 150, 900, key="sme_new", qualified=False)
+    return (
+        f"{c.per}，{c.rw}新培育{n}科技型中小企业，科技企业“微成长、小升高、高壮大”梯次培育成效明显。",
+        [fact(f"新培育{n}科技型中小企业", "tech_sme", "new", nv, c.region, c.period, qual=q)],
+    )
+
+
+def s_hitech_pre(c: Ctx):
+    n, nv, q = count(c, 40, 400, qualified=False, key="hitech_new")
+    t, tv, tq = count(c, 200, 1500, key="hitech_total", floor=nv)
+    return (
+        f"{c.per}，{c.rw}新认定{n}高新技术企业，总量达到{t}。",
+        [
+            fact(f"新认定{n}高新技术企业", "high_tech", "new", nv, c.region, c.period, qual=q),
+            fact(
+                f"新认定{n}高新技术企业，总量达到{t}", "high_tech", "total", tv, c.region, c.period, qual=tq
+            ),
+        ],
+    )
+
+
 def s_contract_count(c: Ctx):
     n, nv, q = count(c, 300, 1800, "项", chinese=False, key="contract_count")
     m, v = money(c, 8, 40, key="turnover")
@@ -1104,9 +1149,11 @@ def build_report(
             else f"一、{year}年{per.removeprefix('今年')}工作完成情况"
         )
     pools = {
-        "contract": [s_turnover, s_contract_count, s_registered],
+        "contract": [s_turnover, s_contract_count, s_registered, s_turnover_growth_first, s_turnover_shixian],
         "enterprise": [
             s_sme,
+            s_sme_pre,
+            s_hitech_pre,
             s_sme_ruku,
             s_hitech,
             s_hitech_applied,
