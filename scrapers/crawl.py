@@ -194,7 +194,7 @@ class PortalCrawl:
                 self.columns_ok += n == 0
                 return  # unchanged since a complete walk: nothing new below it either
             if not res.ok:
-                if n > 0 and res.status in (404, 410):
+                if n > 0 and res.status in (404, 410) and (announced is None or n >= announced):
                     res.attempts[-1]["error"] = f"http {res.status} (end of list)"
                     break  # walked past the last page: the normal end of a list
                 self._fail(res)
@@ -216,6 +216,8 @@ class PortalCrawl:
             fresh = [lk for lk in links if lk.url not in self.seen]
             if not fresh:
                 res.attempts[-1]["links_complete"] = all(lk.url in self.resolved for lk in links)
+                if announced is not None and n + 1 < announced:
+                    continue  # a page that repeats another (a redirect to page 1): the pager says go on
                 break  # an empty page, or one repeating what we have seen: past the end
             stop = False
             for link in fresh:

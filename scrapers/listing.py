@@ -82,13 +82,15 @@ def page_count(html_text: str, cfg: PortalConfig) -> int | None:
         m = _HANWEB_TOTAL.search(html_text)
         if m:
             return int(m.group(1))
-    if kind == "query_page":
-        # the 末页 / 尾页 link carries the last page number
+    # Otherwise the highest page number the pager links to (末页, "页: [1] 2 3", list-5-3.html).
+    numbers: list[str] = []
+    if kind in ("query_page", "discuz_archiver"):
         param = re.escape(cfg.pagination.param)
-        m = re.search(r"href=['\"][^'\"]*[?&]" + param + r"=(\d+)[^'\"]*['\"][^>]*>\s*(?:末页|尾页|最后一页)",
-                      html_text)
-        if m:
-            return int(m.group(1))
+        numbers = re.findall(r"[?&](?:amp;)?" + param + r"=(\d+)", html_text)
+    elif kind == "destoon":
+        numbers = re.findall(r"list-\d+-(\d+)\.html", html_text)
+    if numbers:
+        return max(int(n) for n in numbers)
     return None
 
 
