@@ -562,7 +562,11 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
             in_qz = qizhong is not None
             head = None
             if in_qz:
+                # the head of a 其中 breakdown is the figure right before it, if that was a fact
+                last_num = next((x for x in reversed(numbers) if x.end <= qizhong), None)
                 head = next((sf for sf in reversed(sent_facts) if sf[0].start < qizhong), None)
+                if head is not None and last_num is not None and head[0].end < last_num.end:
+                    head = None
             if n.kind == "percent":
                 sub = _growth_subject(doc, work, cs, n, cments, subject)
                 if sub is not None:
@@ -901,6 +905,20 @@ def _respectively(doc, state, s, e, at, numbers, mentions, heads, target_at, fac
                 done.add(id(n))
 
 
+_BOUNDARY = re.compile(r"[,，;；:：。！？!?\n]")
+
+
+def _time_at_head(doc: Doc, t: TimeExpr) -> bool:
+    """A time expression that opens its clause ("2023年,全市…") sets the year of what follows;
+    one inside a clause ("在省2021年度…表扬中") does not."""
+    lo = max(0, t.start - 12)
+    seg = doc.work[lo:t.start]
+    cut = max((m.end() for m in _BOUNDARY.finditer(seg)), default=None)
+    if cut is None and lo > 0:
+        return False
+    return HEAD_FILLER.sub("", seg[cut or 0:]) == ""
+
+
 def _period_for(doc: Doc, para: Para, s: int, n: Num, measure: str, shift: int = 0) -> str:
     pub, year = doc.pub, doc.pub_year
     stock = measure == "total"
@@ -920,9 +938,14 @@ def _period_for(doc: Doc, para: Para, s: int, n: Num, measure: str, shift: int =
         if stock and not shift:
             return f"asof:{pub.isoformat()}" if pub else "unknown"
         return str(year + shift) if year else "unknown"
-    if measure != "target" and cand.start >= s:
-        pass
-    # 截至目前 / 目前 anywhere earlier in the sentence gives asof to every figure in it
+    if cand.year is None and cand.rel == 0 and cand.kind in ("year", "half", "quarter", "month"):
+        # 全年 / 上半年 / 1-10月 without a year: the year last written in the paragraph or section
+        anchor = next((t.year for t in reversed(_in(doc.times, para.start, cand.start, doc.time_starts))
+                       if t.year is not None and _time_at_head(doc, t)), None)
+        if anchor is None and para.heading_time is not None and para.heading_time.year is not None:
+            anchor = para.heading_time.year
+        if anchor is not None:
+            year = anchor
     return cand.resolve(measure, pub, year, shift)
 
 
