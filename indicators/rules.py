@@ -416,8 +416,8 @@ def extract(text: str, ctx: PageContext | None = None) -> list[Fact]:
 
 def _extract(text: str, ctx: PageContext | None) -> list[Fact]:
     lex = lexicon()
-    ctx = fill_context(text, ctx)
     work = normalise(text)
+    ctx = fill_context(work, ctx)  # on the working copy: 發布時間 reads as 发布时间
     pub = ctx.published
     doc = Doc(text, work, ctx, lex, pub, pub.year if pub else infer_year(work), None)
     skip = [(m.start(), m.end()) for m in QUOTED.finditer(work)]
