@@ -7,7 +7,8 @@ page versions), so it never runs for nothing; it can also be triggered by hand.
 1. **landing_gate** — checks on the raw landing (non-blocking warnings are logged).
 2. **transform** — the dbt seeds, staging and intermediate models, one task per dbt node
    rendered by astronomer-cosmos; `int_indicator_mentions` is where the extractor runs, so a
-   failing model or test shows as its own red task.
+   failing model or test shows as its own red task. (With `KEJIWATCH_DBT_TASKS=layers`, one
+   task per layer instead: faster, used by `kejiwatch run`.)
 3. **facts_gate** — Great Expectations on the fact candidates: bad rows are quarantined
    (`audit.quarantined_mentions`), a blocking failure stops here and nothing is published.
 4. **marts** — the dbt marts (they exclude quarantined mentions), again one task per node.
@@ -29,7 +30,7 @@ from typing import Any
 
 from airflow.sdk import dag, task
 from kejiwatch_common.assets import MARTS, RAW_PAGES
-from kejiwatch_common.dbt import dbt_task_group
+from kejiwatch_common.dbt import dbt_tasks
 from kejiwatch_common.defaults import START_DATE, TAGS, WAREHOUSE_POOL, default_args
 
 
@@ -82,9 +83,9 @@ def build_marts() -> None:
     def landing_gate() -> dict[str, Any]:
         return _gate("landing_gate", blocking=False)
 
-    transform = dbt_task_group(
+    transform = dbt_tasks(
         "transform",
-        select=["path:seeds", "path:models/staging", "path:models/intermediate"],
+        {"staging": ["path:seeds", "path:models/staging"], "extraction": ["path:models/intermediate"]},
         doc="dbt seeds, staging and intermediate models (extraction runs in int_indicator_mentions).",
     )
 
@@ -92,9 +93,9 @@ def build_marts() -> None:
     def facts_gate() -> dict[str, Any]:
         return _gate("facts_gate")
 
-    marts = dbt_task_group(
+    marts = dbt_tasks(
         "marts",
-        select=["path:models/marts"],
+        {"marts": ["path:models/marts"]},
         doc="dbt marts: facts per family and dimensions, excluding quarantined mentions.",
     )
 

@@ -83,14 +83,15 @@ def scrape_portals() -> None:
         trigger_rule="all_done",
         doc_md="Close the crawl run (outcome per portal) and add up the counts of every portal.",
     )
-    def end_run(run_id: str, portals: list[str], results: Any) -> dict[str, Any]:
+    def end_run(crawl_run_id: str, portals: list[str], results: Any) -> dict[str, Any]:
         from scrapers.crawl import end_run as _end
 
-        _end(run_id)
+        outcome = _end(crawl_run_id)
         done = [r for r in (results or []) if r]
         missing = sorted(set(portals) - {r["portal_id"] for r in done})
         return {
-            "run_id": run_id,
+            "run_id": crawl_run_id,
+            "outcome": outcome,
             "portals": len(portals),
             "portals_failed": missing
             + sorted(r["portal_id"] for r in done if r.get("status") == "failed"),
@@ -112,10 +113,10 @@ def scrape_portals() -> None:
         get_current_context()["outlet_events"][RAW_PAGES].extra = {"source": "scrape_portals", **totals}
         return totals
 
-    run_id = begin_run()
+    crawl_run_id = begin_run()
     portals = list_portals()
-    results = crawl_portal.partial(crawl_run_id=run_id).expand(portal_id=portals)
-    announce(end_run(run_id, portals, results))
+    results = crawl_portal.partial(crawl_run_id=crawl_run_id).expand(portal_id=portals)
+    announce(end_run(crawl_run_id, portals, results))
 
 
 scrape_portals()

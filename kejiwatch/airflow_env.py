@@ -74,6 +74,10 @@ def airflow_env(home: Path | None = None, *, extra: Mapping[str, str] | None = N
         "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos_cache"),
         "AIRFLOW__COSMOS__ENABLE_CACHE_DBT_LS": "False",
         "AIRFLOW__OPENLINEAGE__DISABLED": "True",
+        # No usage telemetry: cosmos would otherwise call home after every dbt task.
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "DO_NOT_TRACK": "1",
+        "SCARF_NO_ANALYTICS": "true",
     }
     env = {
         key: value if explicit and key in _HOME_BOUND else os.environ.get(key, value)

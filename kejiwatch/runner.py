@@ -185,13 +185,16 @@ def replay_portals(scenario: str = "clean", day: int | None = None) -> Iterator[
 
 
 def run(*, scenario: str = "clean", day: int | None = None, proxy: str | None = None,
-        home: Path | None = None, build: bool = True) -> RunSummary:
+        home: Path | None = None, build: bool = True, dbt_tasks: str | None = None) -> RunSummary:
     """Run scrape_portals then build_marts through ``dag.test()`` and summarise.
 
     ``proxy``: use these portals instead of starting the replay server (e.g. a running
-    `kejiwatch portals serve`); ``build=False`` stops after the crawl.
+    `kejiwatch portals serve`); ``build=False`` stops after the crawl. ``dbt_tasks``: "layers"
+    (default here: one task per dbt layer) or "nodes" (cosmos, one task per dbt node, as the
+    scheduler shows it; slower in dag.test() since every node starts dbt).
     """
     started = time.perf_counter()
+    os.environ["KEJIWATCH_DBT_TASKS"] = dbt_tasks or os.environ.get("KEJIWATCH_DBT_TASKS", "layers")
     prepare_airflow(home)
     dags = load_dags()
     summary = RunSummary()

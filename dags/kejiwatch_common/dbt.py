@@ -1,6 +1,12 @@
-"""dbt as visible Airflow tasks: astronomer-cosmos DbtTaskGroups over kejiwatch's dbt project.
+"""dbt as visible Airflow tasks, in one of two granularities chosen by ``KEJIWATCH_DBT_TASKS``:
 
-Choices (see anchors §0/§2):
+* ``nodes`` (default, what the scheduler and the UI show): astronomer-cosmos DbtTaskGroups,
+  one task per dbt model/seed/detached test, so a failing model or test is its own red task.
+* ``layers``: one task per layer (seeds+staging, intermediate = extraction, marts), each a
+  ``warehouse.dbt.build`` call whose failure names the failing nodes. Same models, same tests,
+  ~60 dbt start-ups fewer: `kejiwatch run`, the end-to-end test and the freshness bench use it.
+
+Choices for ``nodes`` (see anchors §0/§2):
 - ExecutionMode.LOCAL + InvocationMode.DBT_RUNNER: dbt runs in the task's own process, no
   per-node interpreter start-up. WATCHER mode deadlocks under dag.test(), so it is not used.
 - LoadMode.DBT_MANIFEST from ``dbt_project/target/manifest.json``: parsing the DAG reads a
@@ -54,6 +60,16 @@ def acquire_warehouse_lock(context: Any) -> None:
     settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
     lock.acquire(timeout=900)
     _HELD[key] = lock
+    # dbt's sources are raw.* and audit.*: make sure they exist even on a fresh warehouse.
+    import duckdb
+
+    from warehouse.db import ensure_schema
+
+    con = duckdb.connect(str(settings.warehouse_path()))
+    try:
+        ensure_schema(con)
+    finally:
+        con.close()
 
 
 def release_warehouse_lock(context: Any, *_: Any) -> None:
@@ -115,6 +131,50 @@ def _profile_names() -> tuple[str, str]:
     return profile_name, target or "dev"
 
 
+def dbt_task_mode() -> str:
+    mode = os.environ.get("KEJIWATCH_DBT_TASKS", "nodes").strip().lower()
+    if mode not in {"nodes", "layers"}:
+        raise ValueError(f"KEJIWATCH_DBT_TASKS must be 'nodes' or 'layers', not {mode!r}")
+    return mode
+
+
+def dbt_tasks(group_id: str, layers: dict[str, list[str]], doc: str) -> Any:
+    """The dbt nodes of ``layers`` (task id → dbt selectors) as a task group of either granularity."""
+    if dbt_task_mode() == "layers":
+        return layer_task_group(group_id, layers, doc)
+    return dbt_task_group(group_id, [sel for sels in layers.values() for sel in sels], doc)
+
+
+def layer_task_group(group_id: str, layers: dict[str, list[str]], doc: str) -> Any:
+    """One task per layer, chained in the given order, each ``dbt build --select <layer>``."""
+    from datetime import timedelta
+
+    from airflow.sdk import TaskGroup, task
+
+    with TaskGroup(group_id=group_id, tooltip=doc) as group:
+        previous = None
+        for task_id, selectors in layers.items():
+            @task(task_id=task_id, pool=WAREHOUSE_POOL, retries=0,
+                  execution_timeout=timedelta(minutes=30),
+                  doc_md=f"{doc}\n\n`dbt build --select {' '.join(selectors)}` under the warehouse lock.")
+            def build_layer(selection: str = " ".join(selectors)) -> dict[str, Any]:
+                from warehouse.dbt import run_dbt
+
+                # "buildable": a test runs in the layer where its last parent is built, so a
+                # relationship test from intermediate to staging waits for the intermediate layer.
+                run = run_dbt(["build", "--select", *selection.split(), "--indirect-selection", "buildable"])
+                print(run.summary())
+                if not run.success:
+                    raise RuntimeError(f"dbt build --select {selection} failed:\n{run.summary()}")
+                return {"statuses": run.statuses, "nodes": run.n_nodes, "seconds": round(run.elapsed_s, 1)}
+
+            current = build_layer()
+            if previous is not None:
+                previous >> current
+            previous = current
+    return group
+
+
 def dbt_task_group(group_id: str, select: list[str], doc: str, exclude: list[str] | None = None) -> Any:
     """A cosmos DbtTaskGroup over the nodes matched by ``select`` (dbt selector syntax)."""
     from cosmos import (
@@ -160,6 +220,8 @@ def dbt_task_group(group_id: str, select: list[str], doc: str, exclude: list[str
         ),
         operator_args={
             "pool": WAREHOUSE_POOL,
+            # A failing model or test is deterministic: fail at once (the lock absorbs contention).
+            "retries": 0,
             "pre_execute": acquire_warehouse_lock,
             "post_execute": release_warehouse_lock,
             "on_failure_callback": callbacks,

@@ -18,6 +18,9 @@ def register(app: typer.Typer) -> None:
             "instead of starting the replay portals."),
         airflow_home: str = typer.Option(None, help="AIRFLOW_HOME (default: <data dir>/airflow)."),
         build: bool = typer.Option(True, help="Run build_marts after the crawl."),
+        dbt_tasks: str = typer.Option(
+            "layers", help="dbt as one task per layer ('layers', fast) or per dbt node ('nodes', "
+            "cosmos, as the scheduler renders it)."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Airflow's task logs."),
     ) -> None:
         """Crawl the replay portals and build, gate and publish the marts, through Airflow
@@ -27,7 +30,8 @@ def register(app: typer.Typer) -> None:
         if not verbose:
             logging.getLogger().setLevel(logging.WARNING)
         home = Path(airflow_home) if airflow_home else None
-        summary = runner.run(scenario=scenario, day=day, proxy=proxy, home=home, build=build)
+        summary = runner.run(scenario=scenario, day=day, proxy=proxy, home=home, build=build,
+                               dbt_tasks=dbt_tasks)
         typer.echo(summary.render())
         if not summary.ok:
             raise typer.Exit(1)
