@@ -134,6 +134,14 @@ class Site:
         older = items[i + 1] if i + 1 < len(items) else None
         return newer, older
 
+    def list_title(self, a: Article) -> str:
+        """The title as list pages show it: CMS templates cut long titles and add "…" (the full
+        title stays in the link's title attribute)."""
+        if a.list_title:
+            return a.list_title
+        limit = int(self.portal.extra.get("list_title_max", 0))
+        return a.title if not limit or len(a.title) <= limit else a.title[: limit - 1] + "…"
+
     def pubdate(self, a: Article) -> str:
         return a.published.strftime(self.portal.extra.get("pubdate_format", "%Y-%m-%d %H:%M"))
 

@@ -45,7 +45,7 @@ class HanwebSite(Site):
         title = escape(a.title, quote=True)
         return (
             f"<li><a href='{self.article_path(a)}' title='{title}' target='_blank'>"
-            f"{escape(a.list_title or a.title)}</a><span>{a.published:%Y-%m-%d}</span></li>"
+            f"{escape(self.list_title(a))}</a><span>{a.published:%Y-%m-%d}</span></li>"
         )
 
     def nextgroup(self, col: Column) -> str:
