@@ -823,6 +823,9 @@ _GROWTH_BEFORE = re.compile(r"(同比增长|同比下降|同比增加|同比减�
                             r"(?:了|为|达|达到)?$")
 
 
+_GROWTH_GAP = re.compile(r"\s*(?:的)?(?:数量|总数|总量|家数|个数|数|规模|总额|金额)?(?:达到|达|为)?"
+                         r"(?:[\d.]+(?:亿元|万元|元|家|个|户|项|份))?[,，]?"
+                         r"(?:同比|比上年|较上年|较去年|比去年|与去年同期相比|较上年同期|比去年同期)?")
 _COMPARED = re.compile(r"\s*(?:同比|比上年|较上年|较去年|比去年|与去年同期相比)?")
 
 
@@ -835,6 +838,8 @@ def _growth_subject(doc: Doc, work: str, cs: int, n: Num, cments: list[Mention],
         return None
     sign = -1 if any(w in m.group(1) for w in ("下降", "减少", "降低", "回落")) else 1
     mine = [x for x in cments if x.end <= n.start]
+    if mine and not _GROWTH_GAP.fullmatch(work[mine[-1].end:cs + m.start()]):
+        return None  # 高企研发投入增长20%: the growth of something the indicator has, not of it
     if mine:
         sub = _subject_of(mine[-1])
     elif subject is not None and _COMPARED.fullmatch(pre[:m.start()]):
