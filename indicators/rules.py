@@ -570,7 +570,8 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
             if n.kind == "percent":
                 sub = _growth_subject(doc, work, cs, n, cments, subject)
                 if sub is not None:
-                    f = _make(doc, state, heads, s, n, sub, "growth_pct", None, target_at, para=state.para)
+                    f = _make(doc, state, heads, s, n, sub, "growth_pct", None, target_at, para=state.para,
+                              quote_from=sub.start if sub.start >= s else cs)
                     if f:
                         facts.append(f)
                 prev_end = n.end
