@@ -68,8 +68,22 @@ def project_dir() -> Path:
     return settings.dbt_project_dir()
 
 
-def _with_project_args(args: Sequence[str]) -> list[str]:
-    """Add --project-dir/--profiles-dir unless the caller chose them (dbt --version needs none)."""
+def target_dir(warehouse: Path) -> Path:
+    """Where dbt writes its manifest, partial-parse state and docs for this warehouse.
+
+    The working warehouse uses ``dbt_project/target`` (the README links its index.html). Any
+    other warehouse file (tests, benchmarks, scratch runs) gets ``<its folder>/dbt_target``:
+    dbt re-parses the whole project whenever the profile's DuckDB path differs from the last
+    parse, so processes on different warehouses sharing one target folder would thrash (and
+    race on) each other's partial-parse state."""
+    default = settings.PROJECT_ROOT / "warehouse" / "warehouse.duckdb"
+    if Path(warehouse).resolve() == default.resolve():
+        return project_dir() / "target"
+    return Path(warehouse).resolve().parent / "dbt_target"
+
+
+def _with_project_args(args: Sequence[str], warehouse: Path) -> list[str]:
+    """Add --project-dir/--profiles-dir/--target-path unless the caller chose them."""
     out = list(args)
     if not out or out[0].startswith("-"):
         return out
@@ -77,6 +91,8 @@ def _with_project_args(args: Sequence[str]) -> list[str]:
         out += ["--project-dir", str(project_dir())]
     if "--profiles-dir" not in out:
         out += ["--profiles-dir", str(project_dir())]
+    if "--target-path" not in out:
+        out += ["--target-path", str(target_dir(warehouse))]
     return out
 
 
@@ -141,10 +157,10 @@ def run_dbt(args: list[str], *, warehouse: Path | None = None, timeout: float = 
 
     from dbt.cli.main import dbtRunner
 
-    full_args = _with_project_args(args)
     run = DbtRun(args=list(args), success=False)
     started = time.perf_counter()
     with _INVOCATION_LOCK, db.locked(warehouse, timeout=timeout) as path, _warehouse_env(path):
+        full_args = _with_project_args(args, path)
         _ensure_landing(path)
         try:
             outcome = dbtRunner().invoke(full_args)
@@ -211,5 +227,6 @@ def build(
 
 
 def docs_generate(*, warehouse: Path | None = None) -> DbtRun:
-    """Write the lineage and docs site to dbt_project/target/index.html."""
+    """Write the lineage and docs site: ``target_dir(warehouse)/index.html``, which is
+    dbt_project/target/index.html for the working warehouse."""
     return run_dbt(["docs", "generate"], warehouse=warehouse)

@@ -34,10 +34,11 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def docs() -> None:
         """Generate the dbt docs and lineage site (dbt_project/target/index.html)."""
+        from kejiwatch import settings
         from warehouse import dbt
 
         run = dbt.docs_generate()
         typer.echo(run.summary())
         if run.success:
-            typer.echo(f"open {dbt.project_dir() / 'target' / 'index.html'}")
+            typer.echo(f"open {dbt.target_dir(settings.warehouse_path()) / 'index.html'}")
         raise typer.Exit(0 if run.success else 1)

@@ -20,19 +20,18 @@ import traceback
 import types
 from datetime import date, datetime
 
-import pandas as pd
-
 # Pages are read and extracted in batches so memory stays flat on a large landing.
 BATCH_SIZE = 2000
 
+OUTPUT = "__kejiwatch_page_extractions"
 COLUMNS = [
-    "page_version_id",
-    "portal_id",
-    "extraction_status",
-    "n_facts",
-    "extraction_error",
-    "extractor_version",
-    "facts_json",
+    ("page_version_id", "varchar"),
+    ("portal_id", "varchar"),
+    ("extraction_status", "varchar"),
+    ("n_facts", "integer"),
+    ("extraction_error", "varchar"),
+    ("extractor_version", "varchar"),
+    ("facts_json", "varchar"),
 ]
 
 
@@ -56,7 +55,7 @@ def _fact_record(fact) -> dict:
 
 
 def _published_date(value) -> date | None:
-    if value is None or value is pd.NaT:
+    if value is None:
         return None
     if isinstance(value, datetime):
         return value.date()
@@ -109,9 +108,6 @@ def _extractor_version(indicators_module) -> str:
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="page_version_id", incremental_strategy="append")
 
-    import indicators
-    from indicators.model import PageContext
-
     pages = dbt.ref("stg_raw__pages")
     portals = dbt.ref("stg_raw__portals")
     new_pages_filter = ""
@@ -127,28 +123,26 @@ def model(dbt, session):
         {new_pages_filter}
         order by p.page_version_id
     """
-    extract = _extract_callable(indicators)
-    cursor = session.cursor()
-    result = cursor.execute(query)
-    version = _extractor_version(indicators)
-    out: list[tuple] = []
+    # Results go to a typed temp table on this connection (no pandas: importing it costs seconds
+    # per build, and an empty increment keeps its column types). Each batch is inserted as one
+    # statement of parallel unnest()s over Python lists.
+    session.execute(f"create or replace temp table {OUTPUT} ({', '.join(f'{c} {t}' for c, t in COLUMNS)})")
+    insert = f"insert into {OUTPUT} select {', '.join('unnest(?)' for _ in COLUMNS)}"
+
+    reader = session.cursor()  # a second cursor reads while this one writes
+    result = reader.execute(query)
+    extract = page_context_cls = version = None
     while True:
         batch = result.fetchmany(BATCH_SIZE)
         if not batch:
             break
-        out.extend(_extract_page(row, extract, PageContext, version) for row in batch)
-    cursor.close()
+        if extract is None:  # import the extractor only when there is something to extract
+            import indicators
+            from indicators.model import PageContext as page_context_cls
 
-    frame = pd.DataFrame(out, columns=COLUMNS)
-    # Explicit dtypes so an empty increment still materializes with the right column types.
-    return frame.astype(
-        {
-            "page_version_id": "string",
-            "portal_id": "string",
-            "extraction_status": "string",
-            "n_facts": "int64",
-            "extraction_error": "string",
-            "extractor_version": "string",
-            "facts_json": "string",
-        }
-    )
+            extract = _extract_callable(indicators)
+            version = _extractor_version(indicators)
+        rows = [_extract_page(row, extract, page_context_cls, version) for row in batch]
+        session.execute(insert, [list(column) for column in zip(*rows, strict=True)])
+    reader.close()
+    return session.table(OUTPUT)
