@@ -413,6 +413,7 @@ def crawl_portal(
     full: bool = False,
     progress: Progress | None = None,
     warehouse: Path | None = None,
+    lander: landing.Lander | None = None,
 ) -> PortalResult:
     """Crawl one portal and land its batch in one transaction. Never raises for the portal's faults."""
     t0 = time.perf_counter()
@@ -438,7 +439,10 @@ def crawl_portal(
     if progress:
         progress(cfg.id, crawl.result)
     try:
-        landed = landing.land_batch(crawl.batch, warehouse)
+        if lander is not None:
+            landed = lander.submit(crawl.batch).result()
+        else:
+            landed = landing.land_batch(crawl.batch, warehouse)
         crawl.result.pages_landed = landed.pages
         crawl.result.tables_landed = landed.page_tables + landed.attachment_tables
         crawl.result.attachments_landed = landed.attachments
@@ -480,12 +484,12 @@ def crawl(
     landing.land_portals([_portal_row(c) for c in registry.values()], warehouse)
     summary = CrawlSummary(run_id=run_id, outcome="failed")
     lock = threading.Lock()
-    with Fetcher(proxy, policy, run_id) as fetcher, ThreadPoolExecutor(
+    with Fetcher(proxy, policy, run_id) as fetcher, landing.Lander(warehouse) as lander, ThreadPoolExecutor(
         max_workers=max(1, min(max_workers, len(ids))), thread_name_prefix="crawl"
     ) as pool:
         futures = {
             pid: pool.submit(crawl_portal, pid, run_id=run_id, portals=registry, fetcher=fetcher,
-                             full=full, progress=progress, warehouse=warehouse)
+                             full=full, progress=progress, warehouse=warehouse, lander=lander)
             for pid in ids
         }
         for pid, fut in futures.items():

@@ -11,6 +11,7 @@ Versions of the same URL are never reposts of each other (an edit is a new versi
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import Counter
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 NUM_PERM = 128
 SCHEME = "affine32"  # stored signatures are only comparable under the scheme that made them
@@ -71,8 +72,16 @@ class SigRow:
     numbers: list[str] | None = None
 
 
-def _minhash(sig: list[int]) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, hashvalues=np.array(sig, dtype=np.uint32), scheme=SCHEME)
+def _minhash(sig: list[int]) -> LeanMinHash:
+    # LeanMinHash: stored values only, no permutation tables rebuilt per page (that cost 1 ms each)
+    return LeanMinHash(seed=1, hashvalues=np.array(sig, dtype=np.uint32), scheme=SCHEME)
+
+
+@functools.cache
+def _lsh_params() -> tuple[int, int]:
+    """Bands × rows for THRESHOLD, optimised once (datasketch integrates numerically each time)."""
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    return lsh.b, lsh.r
 
 
 def _order(r: SigRow) -> tuple:
@@ -90,9 +99,9 @@ def _same_figures(a: SigRow, b: SigRow) -> bool:
 
 def link_duplicates(existing: list[SigRow], new: list[SigRow]) -> dict[str, str | None]:
     """``{page_version_id: duplicate_of}`` for every row whose link must change (None = original)."""
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    lsh = MinHashLSH(num_perm=NUM_PERM, params=_lsh_params())
     rows: dict[str, SigRow] = {}
-    hashes: dict[str, MinHash] = {}
+    hashes: dict[str, LeanMinHash] = {}
     for r in [*existing, *new]:
         if r.page_version_id in rows:
             continue

@@ -11,7 +11,10 @@ adds nothing either.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -138,30 +141,91 @@ def _link_duplicates(con: duckdb.DuckDBPyConnection, new_ids: set[str]) -> int:
 
 def land_batch(batch: PortalBatch, path: Path | None = None) -> LandResult:
     """Land one portal's batch in one transaction (all or nothing)."""
-    res = LandResult()
     with connect(path) as con:
-        con.execute("begin transaction")
-        try:
-            res.fetches = _insert(con, "fetches", batch.fetches)
-            # Only page versions that are new get their tables, attachments and signatures.
-            known = _existing(con, "pages", "page_version_id", [p["page_version_id"] for p in batch.pages])
-            new_pages = [p for p in batch.pages if p["page_version_id"] not in known]
-            new_ids = {p["page_version_id"] for p in new_pages}
-            res.pages = _insert(con, "pages", new_pages)
-            res.page_tables = _insert(con, "page_tables", [t for t in batch.page_tables
-                                                          if t["page_version_id"] in new_ids])
-            res.attachments = _insert(con, "attachments", batch.attachments)
-            res.attachment_tables = _insert(con, "attachment_tables", batch.attachment_tables)
-            _insert(con, "page_signatures", [s for s in batch.signatures if s["page_version_id"] in new_ids])
-            res.duplicates_linked = _link_duplicates(con, new_ids)
-            _insert(con, "portals", batch.portal_rows, replace=True)
-            if batch.run_portal and batch.run_id:  # a batch outside a run (tests, tools) has no run row
-                run_portal = dict(batch.run_portal, pages_landed=res.pages)
-                _insert(con, "crawl_run_portals", [run_portal], replace=True)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+        return _land(con, batch)
+
+
+class Lander:
+    """A thread that lands the batches of a crawl's portal threads through one connection: each batch
+    in its own transaction, the warehouse lock held only while batches are queued. Opening,
+    schema-checking and closing (a checkpoint) DuckDB per portal cost more than landing one."""
+
+    _STOP = object()
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="lander", daemon=True)
+        self._thread.start()
+
+    def submit(self, batch: PortalBatch) -> Future[LandResult]:
+        fut: Future[LandResult] = Future()
+        self._queue.put((batch, fut))
+        return fut
+
+    def close(self) -> None:
+        self._queue.put(self._STOP)
+        self._thread.join()
+
+    def __enter__(self) -> Lander:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is self._STOP:
+                return
+            pending = [item]
+            try:
+                with connect(self.path) as con:
+                    while pending:
+                        batch, fut = pending.pop()
+                        try:
+                            fut.set_result(_land(con, batch))
+                        except BaseException as exc:
+                            fut.set_exception(exc)
+                        try:
+                            nxt = self._queue.get_nowait()
+                        except queue.Empty:
+                            break
+                        if nxt is self._STOP:
+                            self._queue.put(nxt)  # finish after closing the connection
+                            break
+                        pending.append(nxt)
+            except BaseException as exc:  # could not open the warehouse: fail what was taken
+                for _, fut in pending:
+                    if not fut.done():
+                        fut.set_exception(exc)
+
+
+def _land(con: duckdb.DuckDBPyConnection, batch: PortalBatch) -> LandResult:
+    """One batch, one transaction."""
+    res = LandResult()
+    con.execute("begin transaction")
+    try:
+        res.fetches = _insert(con, "fetches", batch.fetches)
+        # Only page versions that are new get their tables and signatures.
+        known = _existing(con, "pages", "page_version_id", [p["page_version_id"] for p in batch.pages])
+        new_pages = [p for p in batch.pages if p["page_version_id"] not in known]
+        new_ids = {p["page_version_id"] for p in new_pages}
+        res.pages = _insert(con, "pages", new_pages)
+        res.page_tables = _insert(con, "page_tables", [t for t in batch.page_tables
+                                                      if t["page_version_id"] in new_ids])
+        res.attachments = _insert(con, "attachments", batch.attachments)
+        res.attachment_tables = _insert(con, "attachment_tables", batch.attachment_tables)
+        _insert(con, "page_signatures", [s for s in batch.signatures if s["page_version_id"] in new_ids])
+        res.duplicates_linked = _link_duplicates(con, new_ids)
+        _insert(con, "portals", batch.portal_rows, replace=True)
+        if batch.run_portal and batch.run_id:  # a batch outside a run (tests, tools) has no run row
+            run_portal = dict(batch.run_portal, pages_landed=res.pages)
+            _insert(con, "crawl_run_portals", [run_portal], replace=True)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
     return res
 
 
