@@ -10,7 +10,7 @@
     {%- set common = model.config.meta.get('common_labels', {}) -%}
     {%- set extra = model.config.meta.get('extra_tables', {}) -%}
     {%- for node in graph.nodes.values()
-        if node.resource_type == 'model' and node.schema == this.schema and node.name != this.name -%}
+        if node.resource_type == 'model' and node.schema == this.schema -%}
         {%- for column in node.columns.values() -%}
             {%- set own = column.get('meta', {}).get('label_zh')
                 or column.get('config', {}).get('meta', {}).get('label_zh') -%}
