@@ -1,0 +1,2 @@
+-- A second database in the same PostgreSQL for the DuckLake catalog (KEJIWATCH_BACKEND=ducklake).
+CREATE DATABASE ducklake OWNER airflow;

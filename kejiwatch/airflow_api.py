@@ -1,0 +1,110 @@
+"""A small client of Airflow 3's REST API (v2) for what kejiwatch does with a running Airflow:
+wait for health, list DAGs, post an asset event (ingest a URL now), follow DAG runs.
+
+Authentication is SimpleAuthManager's: POST /auth/token with the admin login of
+:mod:`kejiwatch.airflow_env`, then a bearer token.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+
+class AirflowAPIError(RuntimeError):
+    pass
+
+
+@dataclass
+class AirflowAPI:
+    base_url: str  # e.g. http://127.0.0.1:8080
+    username: str = "admin"
+    password: str = ""
+    timeout: float = 30.0
+    _session: requests.Session = field(default_factory=requests.Session, repr=False)
+    _token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        # Loopback only: never route API calls through a proxy from the environment.
+        self._session.trust_env = False
+
+    # --- plumbing ---------------------------------------------------------------------------
+    def _auth(self) -> dict[str, str]:
+        if self._token is None:
+            resp = self._session.post(
+                f"{self.base_url}/auth/token",
+                json={"username": self.username, "password": self.password},
+                timeout=self.timeout,
+            )
+            if resp.status_code >= 400:
+                raise AirflowAPIError(
+                    f"login as {self.username} failed: {resp.status_code} {resp.text[:300]}")
+            self._token = resp.json()["access_token"]
+        return {"Authorization": f"Bearer {self._token}"}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        resp = self._session.request(
+            method, f"{self.base_url}/api/v2{path}", headers=self._auth(), timeout=self.timeout, **kwargs
+        )
+        if resp.status_code >= 400:
+            raise AirflowAPIError(f"{method} {path}: {resp.status_code} {resp.text[:500]}")
+        return resp.json() if resp.content else None
+
+    # --- health -----------------------------------------------------------------------------
+    def healthy(self) -> bool:
+        """True when the api-server answers and reports the scheduler healthy."""
+        try:
+            resp = self._session.get(f"{self.base_url}/api/v2/monitor/health", timeout=5)
+            body = resp.json() if resp.ok else {}
+        except (requests.RequestException, ValueError):
+            return False
+        return (body.get("scheduler") or {}).get("status") == "healthy"
+
+    def wait_healthy(self, timeout: float = 120, poll: float = 2) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.healthy():
+                return
+            time.sleep(poll)
+        raise AirflowAPIError(f"Airflow at {self.base_url} not healthy after {timeout:.0f}s")
+
+    # --- DAGs, assets, runs -----------------------------------------------------------------
+    def dag_ids(self) -> list[str]:
+        return sorted(d["dag_id"] for d in self.request("GET", "/dags", params={"limit": 100})["dags"])
+
+    def asset_id(self, name: str) -> int:
+        """The id of the asset with this name (e.g. ``kejiwatch://ingest_requests``)."""
+        assets = self.request("GET", "/assets", params={"name_pattern": name, "limit": 100})["assets"]
+        for asset in assets:
+            if asset["name"] == name:
+                return int(asset["id"])
+        raise AirflowAPIError(f"asset {name!r} is not registered (have the DAGs been parsed yet?)")
+
+    def post_asset_event(self, name: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = {"asset_id": self.asset_id(name), "extra": extra or {}}
+        return self.request("POST", "/assets/events", json=body)
+
+    def dag_runs(self, dag_id: str) -> list[dict[str, Any]]:
+        body = self.request("GET", f"/dags/{dag_id}/dagRuns", params={"order_by": "-run_after", "limit": 50})
+        return body["dag_runs"]
+
+    def wait_for_run(self, dag_id: str, *, after: set[str] | None = None, states: set[str] | None = None,
+                     timeout: float = 300, poll: float = 2) -> dict[str, Any]:
+        """Wait for a run of ``dag_id`` not in ``after`` (run ids) to reach one of ``states``."""
+        states = states or {"success", "failed"}
+        after = after or set()
+        deadline = time.monotonic() + timeout
+        last: dict[str, Any] | None = None
+        while time.monotonic() < deadline:
+            for run in self.dag_runs(dag_id):
+                if run["dag_run_id"] not in after:
+                    last = run
+                    if run["state"] in states:
+                        return run
+                    break
+            time.sleep(poll)
+        raise AirflowAPIError(f"no run of {dag_id} reached {sorted(states)} in {timeout:.0f}s (last: {last})")
