@@ -247,8 +247,9 @@ def _find_numbers(doc: Doc) -> list[Num]:
             v = _cn_value(raw)
             if v is None:
                 continue
-            if raw == "一" and work[m.end("unit"):m.end("unit") + 1] == unit:
-                continue  # 一个个, 一项项
+            after_unit = work[m.end("unit"):m.end("unit") + 1]
+            if raw == "一" and (after_unit == unit or work[ns - 1:ns] in ("是", "为")):
+                continue  # 一个个, 一项项, 是一家…企业
             value = v
         mult = m.group("mult")
         if mult:
@@ -537,12 +538,11 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
     if mt and not re.match(r"预计完成", sent_text[mt.start():mt.start() + 4]):
         target_at = s + mt.start()
     qz_marks = [s + m.start() for m in re.finditer("其中", sent_text)]
-    respectively = sent_text.find("分别")
     done: set[int] = set()
     sent_facts: list[tuple[Fact, Subject]] = []
 
-    if respectively >= 0:
-        _respectively(doc, state, s, e, s + respectively, numbers, mentions, heads, target_at, facts,
+    for resp in re.finditer("分别", sent_text):
+        _respectively(doc, state, s, e, s + resp.start(), numbers, mentions, heads, target_at, facts,
                       sent_facts, done)
 
     subject: Subject | None = None
@@ -574,28 +574,39 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
                               quote_from=sub.start if sub.start >= s else cs)
                     if f:
                         facts.append(f)
+                        # "技术合同成交额同比增长5.0%,达到35.97亿元": the next clause goes on about it
+                        subject = Subject(sub.key, sub.family, sub.level, sub.start)
                 prev_end = n.end
                 continue
             pair = _pair(doc, work, cs, ce, prev_end, n, cments, cnums)
             # 由X提升至Y: X is the previous year's stock of what Y counts
             m_from = re.match(r"^(?:提升|增加|增长|提高|上升|扩大|发展|增)?(?:至|到)$", work[n.end:nxt_start])
-            if ni + 1 < len(cnums) and m_from and work[n.start - 1:n.start] == "由":
+            m_by = FROM_BY.search(work, max(cs, n.start - 12), n.start)
+            if ni + 1 < len(cnums) and m_from and m_by:
                 nn = cnums[ni + 1]
                 named = [m for m in cments if m.end <= n.start]
                 pair_from = pair or _pair(doc, work, cs, ce, cs, nn, named, [])
                 if pair_from is not None:
                     sub = pair_from[0]
-                    f = _make(doc, state, heads, s, n, sub, "total", work[cs:ce], None, shift=-1,
+                    # "由2021年的8个": a year of its own; else the year before the statement's period
+                    own_time = _in(doc.times, m_by.start(), n.start, doc.time_starts)
+                    f = _make(doc, state, heads, s, n, sub, "total", work[cs:ce], None,
+                              shift=0 if own_time else -1,
                               para=state.para, quote_from=sub.start, quote_to=nn.end)
                     if f:
                         facts.append(f)
                         sent_facts.append((f, sub))
                     prev_end = n.end
                     continue
-            if pair is None and ni > 0 and work[cnums[ni - 1].start - 1:cnums[ni - 1].start] == "由":
+            if pair is None and ni > 0 and FROM_BY.search(work, max(cs, cnums[ni - 1].start - 12),
+                                                          cnums[ni - 1].start):
                 # 由X至Y: Y takes the subject named before X
                 named = [m for m in cments if m.end <= cnums[ni - 1].start]
                 pair = _pair(doc, work, cs, ce, cs, n, named, [])
+                by = FROM_BY.search(work, max(cs, cnums[ni - 1].start - 12), cnums[ni - 1].start)
+                time_limit = by.start() if by else None
+            else:
+                time_limit = None
             carried = False
             other = _counts_other(doc, work[n.end:n.end + 4])
             if pair is None and n.kind in ("count", "money") and not other:
@@ -658,7 +669,7 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
                 if _measure_in(lex, masked_local) is None:
                     measure = head[0].measure
             f = _make(doc, state, heads, s, n, sub, measure, work[cs:ce], target_at, para=state.para,
-                      quote_from=qstart, quote_to=qend)
+                      quote_from=qstart, quote_to=qend, time_limit=time_limit)
             if f:
                 facts.append(f)
                 sub.measure = f.measure
@@ -676,6 +687,7 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
         state.region = heads[-1][1]
 
 
+FROM_BY = re.compile(r"由[^,，;；。]{0,10}$")
 PROJECTS = re.compile(r"[^,，;；。]{0,14}?项目")
 ANAPHOR = re.compile(r"(?:平台|实验室|中心|基地|空间|孵化器|联盟|机构|载体)")
 
@@ -734,6 +746,8 @@ def _level_for(doc: Doc, work: str, cs: int, ce: int, m: Mention, n: Num, window
         return m.term.level
     lex = doc.lex
     lo = max(cs, window_from, m.start - 12)
+    if work[m.start - 1:m.start] == "等":
+        lo = max(cs, window_from)  # "省级高新技术企业研究开发中心等创新载体": the list's level
     for p in doc.places[bisect_left(doc.place_starts, cs):bisect_left(doc.place_starts, m.start)]:
         if p[2] is not None and p[1] <= m.start and _region_at_clause_head(doc, cs, p[0]):
             lo = max(lo, p[1])  # 辽宁省2022年…认定高新技术企业: the subject, not the level
@@ -864,11 +878,13 @@ def _respectively(doc, state, s, e, at, numbers, mentions, heads, target_at, fac
     names = [m for m in mentions if cs <= m.start and m.end <= at]
     places = [p for p in doc.places[bisect_left(doc.place_starts, cs):bisect_left(doc.place_starts, at)]
               if p[2] is not None]
-    tail_end = min([x.end() for x in re.finditer(r"[;；。]", work[at:e])] or [e - at]) + at
+    tail_end = min([x.start() for x in CLAUSE_SEP.finditer(work, at, e)] or [e])
     nums = [n for n in nums if n.start < tail_end]
     if len(names) >= 2 and len(nums) == len(names):
         for m, n in zip(names, nums, strict=True):
             sub = _subject_of(m)
+            if sub.level == "unspecified":
+                sub.level = _level_in(lex, work[max(cs, m.start - 6):m.start]) or "unspecified"
             sub = _fit_unit(doc, sub, n, work[cs:e])
             if sub is None:
                 continue
@@ -897,10 +913,12 @@ def _respectively(doc, state, s, e, at, numbers, mentions, heads, target_at, fac
                     done.add(id(n))
     elif len(places) >= 2 and len(nums) == len(places) and names:
         m = names[-1]
+        level = m.term.level or _level_in(lex, work[max(places[-1][1], m.start - 8):m.start]) or "unspecified"
         for p, n in zip(places, nums, strict=True):
             sub = _fit_unit(doc, _subject_of(m), n, work[cs:e])
             if sub is None:
                 continue
+            sub.level = level
             measure = _measure_in(lex, _mask(work[cs:n.start], cs, [m])) or "total"
             region = p[2]
             f = _make(doc, state, [(p[0], region)], s, n, sub, measure, work[cs:e], target_at,
@@ -925,11 +943,12 @@ def _time_at_head(doc: Doc, t: TimeExpr) -> bool:
     return HEAD_FILLER.sub("", seg[cut or 0:]) == ""
 
 
-def _period_for(doc: Doc, para: Para, s: int, n: Num, measure: str, shift: int = 0) -> str:
+def _period_for(doc: Doc, para: Para, s: int, n: Num, measure: str, shift: int = 0,
+                time_limit: int | None = None) -> str:
     pub, year = doc.pub, doc.pub_year
     stock = measure == "total"
     cand = None
-    for t in _in(doc.times, para.start, n.start, doc.time_starts):
+    for t in _in(doc.times, para.start, time_limit or n.start, doc.time_starts):
         if t.kind != "to_year":
             cand = t
     if measure == "target":
@@ -957,7 +976,8 @@ def _period_for(doc: Doc, para: Para, s: int, n: Num, measure: str, shift: int =
 
 def _make(doc: Doc, state: Ctx, heads, s: int, n: Num, sub: Subject, measure: str, clause: str | None,
           target_at: int | None, para: Para, shift: int = 0, quote_from: int | None = None,
-          quote_to: int | None = None, region_override: Region | None = None) -> Fact | None:
+          quote_to: int | None = None, region_override: Region | None = None,
+          time_limit: int | None = None) -> Fact | None:
     lex = doc.lex
     if sub.key not in lex.indicators:
         return None
@@ -976,7 +996,7 @@ def _make(doc: Doc, state: Ctx, heads, s: int, n: Num, sub: Subject, measure: st
         region = region_override
     else:
         region = next((r for p, r in reversed(heads) if p < n.start), None) or state.region or doc.subject
-    period = _period_for(doc, para, s, n, measure, shift)
+    period = _period_for(doc, para, s, n, measure, shift, time_limit)
     a = min(quote_from if quote_from is not None else n.start, n.start)
     b = max(quote_to or n.end, n.end)
     if a < 0 or b > len(doc.text) or a >= b:
