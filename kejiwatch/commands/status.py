@@ -3,7 +3,8 @@ published, what failed, and what to do next.
 
 Sources, each read without ever writing:
 - crawled:   raw.crawl_runs / raw.crawl_run_portals of the working warehouse (the crawler's runs);
-- built:     the marts tables of the working warehouse, and dbt's last run_results.json;
+- built:     the marts tables of the working warehouse, and dbt's last run_results.json of this
+             checkout (or $KEJIWATCH_DBT_RUN_RESULTS) — dbt does not record which warehouse it built;
 - validated: audit.gate_runs (one GateResult JSON per gate run, written by expectations.gate);
 - published: publication_manifest of the published marts file (read-only, no lock needed).
 
@@ -15,6 +16,7 @@ dbt's run_results.json), which readers may always open.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -210,7 +212,8 @@ def collect(
 
     warehouse = Path(warehouse or settings.warehouse_path())
     marts = Path(marts or settings.marts_path())
-    run_results = run_results or settings.dbt_project_dir() / "target" / "run_results.json"
+    default_results = settings.dbt_project_dir() / "target" / "run_results.json"
+    run_results = run_results or Path(os.environ.get("KEJIWATCH_DBT_RUN_RESULTS") or default_results)
     st = Status()
     st.warehouse = {"path": str(warehouse), "state": "missing" if not warehouse.exists() else "ok"}
     if warehouse.exists():
