@@ -42,6 +42,7 @@ class Site:
             col.id: [a for a in self.articles if a.column == col.id] for col in portal.columns
         }
         self.routes["/robots.txt"] = self._robots
+        self.routes["/"] = self._home
         for article in self.articles:
             path = self.article_path(article)
             if path in self.routes:  # two articles on one URL would make the answer key lie
@@ -96,7 +97,8 @@ class Site:
         return max(1, math.ceil(len(self.by_column[col.id]) / col.per_page))
 
     def render(self, template: str, **ctx: Any) -> bytes:
-        text = _env.get_template(f"{self.platform}/{template}").render(site=self, portal=self.portal, **ctx)
+        name = template if template.startswith("_") else f"{self.platform}/{template}"
+        text = _env.get_template(name).render(site=self, portal=self.portal, **ctx)
         # A character the portal's encoding lacks becomes an NCR, as CMSs do when publishing.
         return text.encode(self.portal.encoding, errors="xmlcharrefreplace")
 
@@ -221,6 +223,10 @@ class Site:
             return Response(body=data, content_type=attachments.MIME[att["kind"]], modified=a.published)
 
         return route
+
+    def _home(self, req: Request) -> Response:
+        """A plain home page: the columns and their newest items (site pages carry 3 gov meta tags)."""
+        return self.page("_home.html", max((a.modified for a in self.articles), default=None))
 
     def _robots(self, req: Request) -> Response:
         return Response(body=b"User-agent: *\nDisallow:\n", content_type="text/plain", cacheable=False)
