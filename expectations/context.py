@@ -23,6 +23,9 @@ logging.getLogger("great_expectations").setLevel(logging.WARNING)
 _CONTEXTS: dict[Path, Any] = {}
 _LOCK = threading.Lock()
 DATASOURCE = "kejiwatch"
+# validation results (JSON + Data Docs page) kept per suite; older runs are pruned so the store
+# and the Data Docs index (rebuilt on every run) stay small on a pipeline that runs for years
+KEEP_RUNS_PER_SUITE = 100
 
 
 def gx_root(data_dir: Path | None = None) -> Path:
@@ -135,6 +138,8 @@ def validate_frames(
             ((identifier, validation),) = result.run_results.items()
             raw.append((name, identifier, validation))
         identifiers = [identifier for _, identifier, _ in raw]
+        for name, _, _ in raw:
+            prune_results(name, data_dir=data_dir)
         ctx.build_data_docs(resource_identifiers=identifiers)
         pages = {
             str(identifier): _file_path(urls[0]["site_url"]) if urls else None
@@ -145,6 +150,26 @@ def validate_frames(
         _outcome(name, identifier, validation, pages.get(str(identifier)))
         for name, identifier, validation in raw
     ]
+
+
+def prune_results(suite: str, keep: int = KEEP_RUNS_PER_SUITE, data_dir: Path | None = None) -> int:
+    """Delete all but the newest ``keep`` runs of ``suite`` (run names start with the gate's UTC
+    timestamp, so they sort by time); returns how many runs were removed."""
+    import shutil
+
+    uncommitted = gx_root(data_dir) / "uncommitted"
+    removed = 0
+    for base in (
+        uncommitted / "validations" / suite,
+        uncommitted / "data_docs" / "local_site" / "validations" / suite,
+    ):
+        if not base.is_dir():
+            continue
+        runs = sorted(p for p in base.iterdir() if p.is_dir())
+        for old in runs[: max(0, len(runs) - keep)]:
+            shutil.rmtree(old, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def _outcome(name: str, identifier: Any, validation: Any, page: str | None) -> AssetOutcome:

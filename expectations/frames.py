@@ -114,7 +114,10 @@ MENTION_COLUMNS = """
 
 
 def facts_frame(
-    con: duckdb.DuckDBPyConnection, vocab: dict[str, str], bounds: dict[str, dict[str, float]] | None = None
+    con: duckdb.DuckDBPyConnection,
+    vocab: dict[str, str],
+    bounds: dict[str, dict[str, float]] | None = None,
+    period_tolerance_days: int = 0,
 ) -> pd.DataFrame:
     """int_indicator_mentions with its evidence checked against raw.pages.body_text."""
     df = con.execute(
@@ -127,8 +130,9 @@ def facts_frame(
     ).df()
     starts = df["period_key"].map(period_start)
     published = pd.to_datetime(df["published_date"]).dt.date
+    tolerance = timedelta(days=period_tolerance_days)
     df["period_after_publish"] = [
-        bool(s is not None and pub is not None and not pd.isna(pub) and s > pub)
+        bool(s is not None and pub is not None and not pd.isna(pub) and s > pub + tolerance)
         for s, pub in zip(starts, published, strict=True)
     ]
     expected_unit = df["indicator_key"].map(vocab)

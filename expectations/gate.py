@@ -38,6 +38,8 @@ create table if not exists audit.gate_runs (
 )
 """
 ID_COLUMNS = ["mention_id", "page_version_id", "portal_id", "table_name"]
+# returned with every failing row so a quarantine reason or an alert sample explains itself
+CONTEXT_COLUMNS = ["url", "indicator_key", "value", "unit", "period_key", "published_date", "quote"]
 SAMPLE_SIZE = 5
 
 
@@ -52,15 +54,25 @@ def new_gate_run_id(gate: str) -> str:
 # ---------------------------------------------------------------- outcome -> GateResult
 
 
-def _value_of(row: dict[str, Any]) -> Any:
-    vals = [v for k, v in row.items() if k not in ID_COLUMNS]
-    return vals[0] if len(vals) == 1 else (vals or None)
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date().isoformat()  # pandas turns DuckDB dates into midnight timestamps
+    return str(value)
+
+
+def _details(
+    row: dict[str, Any], skip: tuple[str, ...] = ("mention_id", "page_version_id", "portal_id")
+) -> str:
+    """'k=v, ...' of a failing row's checked value(s) and context, for reasons and samples."""
+    return ", ".join(f"{k}={_fmt(v)}" for k, v in row.items() if k not in skip and k != "table_name")
 
 
 def _label(row: dict[str, Any]) -> str:
     ident = next((str(row[k]) for k in ID_COLUMNS if row.get(k) is not None), None)
-    value = _value_of(row)
-    return f"{ident}={value}" if ident else str(value)
+    text = f"{ident} ({_details(row)})" if ident else _details(row)
+    return text[:300]
 
 
 def _collect(
@@ -96,7 +108,7 @@ def _collect(
                             "mention_id": str(r["mention_id"]),
                             "page_version_id": r.get("page_version_id"),
                             "expectation": o.rule,
-                            "reason": f"{o.description}; found {_value_of(r)!r}"[:1000],
+                            "reason": f"{o.description}: {_details(r)}"[:1000],
                             "severity": "error",
                             "gate_run_id": run_id,
                         }
@@ -273,7 +285,7 @@ def _run(
     assets = validate_frames(
         gate=gate,
         assets={name: (frame_map[name], suite_map[name]) for name in suite_map},
-        id_columns=ID_COLUMNS,
+        id_columns=ID_COLUMNS + CONTEXT_COLUMNS,
         run_name=run_id,
         data_dir=data_dir,
     )
@@ -335,7 +347,9 @@ def run_facts_gate(*, warehouse: Path | None = None, data_dir: Path | None = Non
     vocab = frames.vocabulary()
 
     def read(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, pd.DataFrame], dict]:
-        df = frames.facts_frame(con, vocab, th["facts"]["indicators"])
+        df = frames.facts_frame(
+            con, vocab, th["facts"]["indicators"], th["facts"].get("period_tolerance_days", 0)
+        )
         return {"mentions": df}, {"mentions": len(df), "pages": int(df["page_version_id"].nunique())}
 
     from expectations.suites import facts

@@ -130,7 +130,10 @@ def suites(th: dict[str, Any], vocabulary: dict[str, str]) -> dict[str, list[Any
                 name="facts.period_not_after_publish",
                 severity="error",
                 quarantine=True,
-                description="a period does not start after the page's publish date unless it is a target",
+                description=(
+                    f"a period does not start more than {f.get('period_tolerance_days', 0)} days after "
+                    "the page's publish date unless it is a target"
+                ),
             ),
             rule(
                 gxe.ExpectColumnValuesToBeBetween(column="quote_chars", min_value=1, mostly=mostly),

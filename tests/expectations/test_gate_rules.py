@@ -138,7 +138,7 @@ def test_marts_gate_compares_with_the_last_publication(isolated_warehouse: Path)
     assert set(failing) == {"marts.row_count_not_collapsing", "marts.grain_unique", "marts.table_present"}
 
     def tables(name: str) -> set[str]:
-        return {s.split("=")[0] for s in failing[name].sample}
+        return {s.split(" ")[0] for s in failing[name].sample}
 
     assert tables("marts.row_count_not_collapsing") == {"fct_indicator_reports", "dim_source"}
     assert tables("marts.grain_unique") == {"fct_contracts"}
@@ -187,5 +187,5 @@ def test_cli_gate_and_publish(isolated_warehouse: Path, monkeypatch: pytest.Monk
     mentions = sw.sample_mentions(pages)
     sw.build(settings.warehouse_path(), pages, [*mentions, mentions[0]])
     assert runner.invoke(app, ["gate", "facts"]).exit_code == 1
-    res = runner.invoke(app, ["publish", "--no-alert"])
+    res = runner.invoke(app, ["publish", "--no-gate", "--no-alert"])
     assert res.exit_code == 1 and "NOT published" in res.output

@@ -122,7 +122,8 @@ def test_absurd_figure_is_quarantined_while_the_rest_publishes(inbox: Any) -> No
         ).fetchall()
     bad_id = bad.row()["mention_id"]
     assert rows == [(bad_id, "yk0001", "facts.value_in_range.count", rows[0][3], "error")]
-    assert "3120000000" in rows[0][3] and "count" in rows[0][3]
+    assert "value=3.12e+09" in rows[0][3] and "unit=count" in rows[0][3]
+    assert "published_date=2025-01-15," in rows[0][3] and "quote=高新技术企业总数达到312家" in rows[0][3]
     # the rest of the batch, including the bad mention's own page, is published
     assert len(reports) == len(mentions) - 1 and (bad_id,) not in reports
     same_page = {m.row()["mention_id"] for m in mentions if m.page.page_version_id == "yk0001"} - {bad_id}

@@ -156,7 +156,7 @@ READER = textwrap.dedent("""
             stats["reads"] += 1
         except Exception as exc:
             stats["errors"].append(f"{type(exc).__name__}: {exc}")
-        time.sleep(0.01)
+        time.sleep(0.03)
     if held is not None:
         held.close()
     print(json.dumps(stats))
