@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from expectations.gate import GATE_RUNS_DDL
 from expectations.result import Failure, GateResult
+from kejiwatch import settings
 from kejiwatch.cli import app
 from scrapers.crawl import crawl
 from scrapers.fetch import FetchPolicy
@@ -27,12 +27,6 @@ from warehouse import db, publish
 FAST = FetchPolicy(rate=100, connect_timeout=2.0, read_timeout=2.5, attachment_read_timeout=20.0, retries=1,
                    backoff_initial=0.05, backoff_max=0.2, jitter=0.05, max_retry_after=1.5)
 PORTAL = "yingkou_kjj"
-
-
-@pytest.fixture(autouse=True)
-def no_checkout_dbt_results(isolated_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # dbt's run_results.json belongs to whatever ran dbt last in this checkout, not to this test
-    monkeypatch.setenv("KEJIWATCH_DBT_RUN_RESULTS", str(isolated_warehouse / "no_run_results.json"))
 
 
 def dead_proxy() -> str:
@@ -144,6 +138,31 @@ def test_status_answers_from_the_published_file_while_the_warehouse_is_busy(
     assert st["crawl"] == {} and st["validate"] == {}
     assert st["publish"]["publish_id"] == publish_id
     assert any(p["stage"] == "warehouse" and "busy" in p["message"] for p in st["problems"])
+
+
+def test_status_reports_a_failed_dbt_build(isolated_warehouse: Path, replay_server) -> None:
+    from warehouse.dbt import target_dir
+
+    successful_run(replay_server().proxy_url)
+    # what dbt writes after a build with a failing test (run_results.json, schema v6, abridged)
+    results = target_dir(settings.warehouse_path()) / "run_results.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps({
+        "metadata": {"generated_at": "2026-11-23T08:00:00Z"}, "elapsed_time": 12.5,
+        "args": {"which": "build", "select": ["marts"]},
+        "results": [
+            {"unique_id": "model.kejiwatch.fct_contracts", "status": "success", "message": "OK"},
+            {"unique_id": "test.kejiwatch.unique_fct_contracts_fact_id", "status": "fail",
+             "message": "Got 2 results, configured to fail if != 0"},
+        ],
+    }), encoding="utf-8")
+    code, st = status("--check")
+    assert code == 1
+    dbt_run = st["build"]["last_dbt_invocation"]
+    assert dbt_run["success"] is False and dbt_run["command"] == "dbt build --select marts"
+    problem = next(p for p in st["problems"] if p["stage"] == "build")
+    assert "test.kejiwatch.unique_fct_contracts_fact_id" in problem["message"]
+    assert "kejiwatch build" in problem["next_step"]
 
 
 def test_status_before_anything_ran(isolated_warehouse: Path) -> None:

@@ -3,8 +3,8 @@ published, what failed, and what to do next.
 
 Sources, each read without ever writing:
 - crawled:   raw.crawl_runs / raw.crawl_run_portals of the working warehouse (the crawler's runs);
-- built:     the marts tables of the working warehouse, and dbt's last run_results.json of this
-             checkout (or $KEJIWATCH_DBT_RUN_RESULTS) — dbt does not record which warehouse it built;
+- built:     the marts tables of the working warehouse, and the run_results.json of dbt's last
+             invocation on it (warehouse.dbt.target_dir; override: $KEJIWATCH_DBT_RUN_RESULTS);
 - validated: audit.gate_runs (one GateResult JSON per gate run, written by expectations.gate);
 - published: publication_manifest of the published marts file (read-only, no lock needed).
 
@@ -212,8 +212,8 @@ def collect(
 
     warehouse = Path(warehouse or settings.warehouse_path())
     marts = Path(marts or settings.marts_path())
-    default_results = settings.dbt_project_dir() / "target" / "run_results.json"
-    run_results = run_results or Path(os.environ.get("KEJIWATCH_DBT_RUN_RESULTS") or default_results)
+    override = os.environ.get("KEJIWATCH_DBT_RUN_RESULTS")
+    run_results = run_results or (Path(override) if override else _run_results_of(warehouse))
     st = Status()
     st.warehouse = {"path": str(warehouse), "state": "missing" if not warehouse.exists() else "ok"}
     if warehouse.exists():
@@ -233,6 +233,19 @@ def collect(
     st.publish = read_publication(marts)
     _diagnose(st)
     return st
+
+
+def _run_results_of(warehouse: Path) -> Path:
+    """dbt's run_results.json of the last invocation on this warehouse (warehouse.dbt keeps one
+    target folder per warehouse file; the default warehouse uses dbt_project/target)."""
+    from kejiwatch import settings
+
+    try:
+        from warehouse.dbt import target_dir
+
+        return target_dir(warehouse) / "run_results.json"
+    except (ImportError, AttributeError):
+        return settings.dbt_project_dir() / "target" / "run_results.json"
 
 
 def _diagnose(st: Status) -> None:
@@ -373,7 +386,7 @@ def render(st: Status) -> None:
          + (f"; newest page fetched {_fmt(newest)}" if newest else "")},
     ]
     if dbt_run:
-        stages.append({"stage": "dbt (last run in this checkout)",
+        stages.append({"stage": "dbt (last invocation)",
                        "state": "ok" if dbt_run["success"] else "failed",
                        "when": _fmt(dbt_run["finished_at"]),
                        "detail": f"{dbt_run['command']} — {dbt_run['nodes']} nodes, {dbt_run['elapsed_s']}s"})
