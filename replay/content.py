@@ -20,8 +20,15 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class ContentError(ValueError):
+    """A content file that cannot be used; the message names the file."""
+
+
 def _read_yaml(path: Path) -> Any:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # a safe loader (C or Python)
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # a safe loader (C or Python)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContentError(f"{path}: {exc}") from exc
 
 
 # Day 0 of the scenario clock. New articles on day N are published on BASE_DATE + N days, after
@@ -158,7 +165,14 @@ def _materialise(raw: dict[str, Any], day: int) -> Article | None:
 @functools.cache
 def articles(day: int = 0) -> tuple[Article, ...]:
     """Every article that exists on `day`, in its version of that day."""
-    out = [a for raw in _raw_articles() if (a := _materialise(raw, day)) is not None]
+    out = []
+    for raw in _raw_articles():
+        try:
+            article = _materialise(raw, day)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ContentError(f"article {raw.get('portal')}/{raw.get('id')}: {exc}") from exc
+        if article is not None:
+            out.append(article)
     return tuple(out)
 
 

@@ -68,3 +68,12 @@ def test_conditional_get_answers_304(replay_server) -> None:
     assert since.status_code == 304
     stale = requests.get(url, proxies=srv.proxies, timeout=5, headers={"If-None-Match": '"nope"'})
     assert stale.status_code == 200
+
+
+def test_bad_content_names_the_file(tmp_path) -> None:
+    from replay import content
+
+    (tmp_path / "articles" / "p").mkdir(parents=True)
+    (tmp_path / "articles" / "p" / "broken.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    with pytest.raises(content.ContentError, match=r"broken\.yaml"):
+        content._raw_articles(tmp_path)
