@@ -98,6 +98,7 @@ class Lexicon:
         self.modifier_followers = tuple(cfg.get("modifier_followers") or ())
         partial = "|".join(map(re.escape, cfg.get("partial_scope") or ["\x00"]))
         self.partial = re.compile(f"(?:{partial})[^,，;；。]*的$")
+        self.partial_words = frozenset(cfg.get("partial_scope") or ())
         self.vague = _alt(cfg["vague_time"])
         self.number_re = self._number_re()
 

@@ -218,6 +218,8 @@ _CN_NUM = re.compile(r"^[零〇一二两三四五六七八九十百千万]+$")
 def _cn_value(s: str) -> float | None:
     if not _CN_NUM.match(s) or s[0] in "零〇":
         return None
+    if s[0] in "十百千万":
+        s = "一" + s  # 千家 (近千家, 上百家): one thousand
     if len(s) > 1 and s[0] == s[1] and s[0] not in "十":
         return None  # 一一, 两两: not a numeral
     try:
@@ -250,6 +252,8 @@ def _find_numbers(doc: Doc) -> list[Num]:
             after_unit = work[m.end("unit"):m.end("unit") + 1]
             if raw == "一" and (after_unit == unit or work[ns - 1:ns] in ("是", "为")):
                 continue  # 一个个, 一项项, 是一家…企业
+            if raw in ("千", "百", "万") and not m.group("pre"):
+                continue  # 千家万户, 百家争鸣: only 近千家 / 上百家 count
             value = v
         mult = m.group("mult")
         if mult:
@@ -812,7 +816,8 @@ def _pair(doc: Doc, work: str, cs: int, ce: int, prev_end: int, n: Num, cments: 
             if pool:
                 return Subject(pool, m.term.family, sub.level, n.start), n.start, "pool", group[-1].end
         return sub, n.start, "after", m.end
-    if m_before is not None and lex.partial.search(work[max(cs, m_before.start - 12):m_before.start]):
+    if m_before is not None and (lex.partial.search(work[max(cs, m_before.start - 12):m_before.start])
+                                 or work[max(cs, m_before.start - 2):m_before.start] in lex.partial_words):
         return None  # 输出到省外的技术合同成交额: a slice of the indicator, not the indicator
     if m_before is not None:
         m = m_before
