@@ -61,7 +61,8 @@ mentions as (
                 unnested.quote_start,
                 unnested.quote_end,
                 unnested.indicator_key,
-                unnested.measure
+                unnested.measure,
+                unnested.level
             )
         ) as mention_id,
         unnested.page_version_id,
@@ -95,8 +96,9 @@ mentions as (
 
 deduplicated as (
 
-    -- The id hashes the span, indicator and measure; should the extractor return the same span
-    -- twice (e.g. two levels), keep one row deterministically so the grain holds.
+    -- The id hashes the span, indicator, measure and level (one span can state two levels:
+    -- 国家级和省级…各N家); should the extractor still return one twice, keep one row
+    -- deterministically so the grain holds.
     select * from mentions
     qualify row_number() over (
         partition by mention_id order by level, value, region_name, period_key
