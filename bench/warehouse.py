@@ -182,8 +182,26 @@ def build(warehouse: str, args: list[str], version: str) -> dict:
         "statuses": run.statuses,
         "failing": [f"{n.unique_id}: {n.message}" for n in run.failing_nodes][:10],
         "elapsed_s": elapsed,
+        "layers_s": layer_times(dbt.target_dir(Path(warehouse)) / "run_results.json"),
         "peak_rss_mb": _peak_rss_mb(),
     }
+
+
+def layer_times(run_results: Path) -> dict[str, float]:
+    """Seconds spent per layer (node execution only; the rest is dbt's parse and start-up)."""
+    out: dict[str, float] = {}
+    if not run_results.exists():
+        return out
+    for node in json.loads(run_results.read_text(encoding="utf-8"))["results"]:
+        kind, _, name = node["unique_id"].split(".", 2)
+        if kind != "model":
+            layer = kind  # test, seed
+        elif name == "int_page_extractions":
+            layer = "extraction"
+        else:
+            layer = {"stg": "staging", "int": "intermediate"}.get(name.split("_")[0], "marts")
+        out[layer] = round(out.get(layer, 0.0) + node["execution_time"], 2)
+    return out
 
 
 def counts(warehouse: str) -> dict:
@@ -253,6 +271,8 @@ def main() -> None:
         print(f"ratio incremental/full     {results['ratio']:>12.3f}   (target <= 0.05)")
         peak = max(results["full"]["peak_rss_mb"], results["incremental"]["peak_rss_mb"])
         print(f"peak memory (max RSS)      {peak:>10.0f} MB (target < 4096 MB)")
+        for phase in ("full", "incremental"):
+            print(f"{phase:<12} seconds per layer: {results[phase]['layers_s']}")
         for phase in ("full", "incremental"):
             if not results[phase]["success"]:
                 print(f"{phase} build FAILED: {results[phase]['failing']}")

@@ -133,9 +133,10 @@ def _collect(run: DbtRun, result: Any) -> None:
             run.failing_nodes.append(FailedNode(unique_id, status, message[0] if message else ""))
 
 
-def _release_duckdb() -> None:
+def release_duckdb() -> None:
     """Close the DuckDB handles dbt-duckdb caches per process, so other processes may open the
-    file once this invocation is over (dbt-labs/dbt-core#11980)."""
+    file once this invocation is over (dbt-labs/dbt-core#11980). run_dbt calls it after every
+    invocation; call it after invoking dbt another way (e.g. cosmos tasks) in this process."""
     try:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
@@ -165,7 +166,7 @@ def run_dbt(args: list[str], *, warehouse: Path | None = None, timeout: float = 
         try:
             outcome = dbtRunner().invoke(full_args)
         finally:
-            _release_duckdb()
+            release_duckdb()
     run.elapsed_s = time.perf_counter() - started
     run.success = bool(outcome.success)
     if outcome.exception is not None:
@@ -175,6 +176,9 @@ def run_dbt(args: list[str], *, warehouse: Path | None = None, timeout: float = 
     if run.failing_nodes:
         run.success = False
     return run
+
+
+_release_duckdb = release_duckdb  # the name dags/kejiwatch_common/dbt.py imported first
 
 
 def declared_packages() -> list[Any]:
