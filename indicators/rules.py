@@ -448,6 +448,7 @@ class Ctx:
 
     para: Para
     region: Region | None = None
+    last_fact: tuple | None = None  # (Fact, Subject) last stated in the paragraph
 
 
 def _do_paragraph(doc: Doc, para: Para, facts: list[Fact]) -> None:
@@ -484,6 +485,8 @@ HEAD_FILLER = re.compile(r"[\s“”\"'‘’(（,，]|在|据悉|据了解|目�
 def _region_at_clause_head(doc: Doc, cs: int, rs: int) -> bool:
     """A place counts as the statement's subject only at the head of its clause."""
     prefix = doc.work[cs:rs]
+    if "、" in prefix and re.search(r"\d[家个户项所]、$|[家个户项所]、$", prefix):
+        prefix = prefix[prefix.rindex("、") + 1:]  # "营口高新区120家、鲅鱼圈区80家"
     if len(prefix) > 30:
         return False
     for t in _in(doc.times, cs, rs, doc.time_starts):
@@ -571,6 +574,8 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
                 head = next((sf for sf in reversed(sent_facts) if sf[0].start < qizhong), None)
                 if head is not None and last_num is not None and head[0].end < last_num.end:
                     head = None
+                if head is None and last_num is None and qizhong - s <= 2:
+                    head = state.last_fact  # "…350家。其中,营口高新区120家、…"
             if n.kind == "percent":
                 sub = _growth_subject(doc, work, cs, n, cments, subject)
                 if sub is not None:
@@ -615,9 +620,14 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
             other = _counts_other(doc, work[n.end:n.end + 4])
             if pair is None and n.kind in ("count", "money") and not other:
                 # no name in the clause: borrow the subject if the clause is only "总数达N家"-like
-                pre = work[cs:n.start]
-                for t in _in(doc.times, cs, n.start, doc.time_starts):
+                item = max(cs, prev_end if work[prev_end:prev_end + 1] == "、" else cs)
+                pre = work[item:n.start].lstrip("、")
+                for t in _in(doc.times, item, n.start, doc.time_starts):
                     pre = pre.replace(work[t.start:t.end], "")
+                lo_p, hi_p = bisect_left(doc.place_starts, item), bisect_left(doc.place_starts, n.start)
+                for p in doc.places[lo_p:hi_p]:
+                    if p[3] != "short":
+                        pre = pre.replace(work[p[0]:p[1]], "")
                 pre = _STRIP_PREFIX.sub("", pre)
                 pre = re.sub(r"^(?:我|全|本)(?:省|市|区|县)|[\s“”\"]", "", pre)
                 lv = _level_in(lex, pre)
@@ -689,6 +699,8 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
                 subject = Subject(m.term.key, m.term.family, m.term.level or "unspecified", m.start)
     if heads:
         state.region = heads[-1][1]
+    if sent_facts:
+        state.last_fact = sent_facts[-1]
 
 
 FROM_BY = re.compile(r"由[^,，;；。]{0,10}$")
@@ -881,6 +893,8 @@ def _respectively(doc, state, s, e, at, numbers, mentions, heads, target_at, fac
     # the list right before 分别, within the clause
     cs = max([s] + [m.end() for m in CLAUSE_SEP.finditer(work, s, at)])
     names = [m for m in mentions if cs <= m.start and m.end <= at]
+    first_num = min((n.start for n in nums), default=e)
+    after_names = [m for m in mentions if at <= m.start and m.end <= first_num]
     places = [p for p in doc.places[bisect_left(doc.place_starts, cs):bisect_left(doc.place_starts, at)]
               if p[2] is not None]
     tail_end = min([x.start() for x in CLAUSE_SEP.finditer(work, at, e)] or [e])
@@ -916,8 +930,8 @@ def _respectively(doc, state, s, e, at, numbers, mentions, heads, target_at, fac
                     facts.append(f)
                     sent_facts.append((f, sub))
                     done.add(id(n))
-    elif len(places) >= 2 and len(nums) == len(places) and names:
-        m = names[-1]
+    elif len(places) >= 2 and len(nums) == len(places) and (names or after_names):
+        m = names[-1] if names else after_names[-1]
         level = m.term.level or _level_in(lex, work[max(places[-1][1], m.start - 8):m.start]) or "unspecified"
         for p, n in zip(places, nums, strict=True):
             sub = _fit_unit(doc, _subject_of(m), n, work[cs:e])
