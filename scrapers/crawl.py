@@ -188,7 +188,7 @@ class PortalCrawl:
             visited.add(url)
             prev = self.state.lists.get(url)
             trusted = bool(prev and prev.get("complete")) and not self.full
-            res = self._get(url, "list", (prev["etag"], prev["last_modified"]) if trusted and prev else None)
+            res = self._get(url, "list", _list_validators(prev) if trusted and prev else None)
             if res.not_modified and trusted:
                 res.attempts[-1]["links_complete"] = True
                 self.columns_ok += n == 0
@@ -209,7 +209,9 @@ class PortalCrawl:
                 self.columns_ok += 1
                 first_html = res.text
                 announced = page_count(res.text, cfg)
-            if trusted and prev and res.content_hash == prev.get("content_hash"):
+            if trusted and prev and res.content_hash == prev.get("content_hash") and (
+                res.last_modified == prev.get("last_modified")
+            ):
                 res.attempts[-1]["links_complete"] = True
                 return  # byte-identical to a complete walk (server without conditional GET)
             links = article_links(res.text, url, cfg)
@@ -371,6 +373,14 @@ class PortalCrawl:
             "fetches": r.fetches, "errors": r.errors + r.blocked, "pages_landed": 0,
             "started_at": started, "finished_at": utcnow(),
         }
+
+
+def _list_validators(prev: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A list page is asked If-Modified-Since when it has a date: CMSs republish the list when one
+    of its articles is edited, so its date moves even when its text (and a content ETag) does not."""
+    if prev.get("last_modified"):
+        return None, prev["last_modified"]
+    return prev.get("etag"), None
 
 
 def _counts(c: Counter[str]) -> str:
