@@ -82,7 +82,11 @@ class GateResult:
 class GateBlocked(RuntimeError):
     """Raised where a blocking gate result must stop the run (publication, Airflow tasks)."""
 
-    def __init__(self, results: list[GateResult]):
+    def __init__(self, results: list[GateResult] | str):
+        if isinstance(results, str):  # re-created from its message (pickling, Airflow's task runner)
+            self.results: list[GateResult] = []
+            super().__init__(results)
+            return
         self.results = results
         failing = [f.expectation for r in results for f in r.blocking]
         super().__init__(
