@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -110,7 +111,7 @@ def fact(
 # --- numbers as bureaus write them ------------------------------------------------------------------
 def money(c: Ctx, lo: float, hi: float, key: str | None = None, region: str | None = None) -> tuple[str, int]:
     """An amount in 亿元 (with decimals) or 万元, and its value in yuan."""
-    scale = c.scale / (4 if region else 1)
+    scale = sub_scale(c) if region else c.scale
     v = truth(c, key, lambda: c.rng.uniform(lo, hi) * scale, region)
     if v >= 5 or (v >= 1 and c.rng.random() < 0.6):
         d = Decimal(f"{v:.2f}").normalize()
@@ -130,12 +131,76 @@ TRUTH: dict[tuple[Any, ...], float] = {}
 ROTATION: dict[str, list[Any]] = {}
 
 
-def truth(c: Ctx, key: str | None, draw: Callable[[], float], region: str | None = None) -> float:
+def sub_scale(c: Ctx) -> float:
+    """Scale of a sub-region: a province's cities are city-sized, a city's districts a quarter."""
+    return 1.0 if c.region.endswith("省") else c.scale / 4
+
+
+def _period_span(period: str) -> tuple[int, int] | None:
+    """(year, months covered from January) of a flow period key: 2023 → 12, 2023H1 → 6, 2023-08 → 8."""
+    if period.isdigit():
+        return int(period), 12
+    if period.endswith("H1"):
+        return int(period[:4]), 6
+    if len(period) == 7 and period[4] == "-":
+        return int(period[:4]), int(period[5:])
+    return None
+
+
+# Where a region's real order of magnitude differs by indicator (a province's technology market is
+# far larger, relative to a city's, than its enterprise counts), so that generated figures sit near
+# the hand-written ones taken from real reports (辽宁 2023H1: 468亿元, 29551 科技型中小企业).
+SCALE_OVERRIDES = {
+    "辽宁省": {"turnover": 60, "registered": 60, "contract_count": 30, "sme": 30, "hitech": 37}
+}
+
+
+def _trajectory(key: str, region: str, period: str, scale: float, rng: random.Random) -> float | None:
+    """Figures that grow over the years like a real region's, so a time series of the marts looks
+    like one: stocks compound from a 2021 base, flows are a share of the year's total."""
+    span = _period_span(period)
+    if span is None:
+        return None
+    year, months = span
+    group = key.removesuffix("_new").removesuffix("_total").removesuffix("_growth")
+    scale = SCALE_OVERRIDES.get(region, {}).get(group, scale)
+    mult = scale * (0.8 + (zlib.crc32(region.encode()) % 400) / 1000)  # regions differ
+    t_end = year - 2021 + months / 12
+    t_jan = year - 2021
+    noise = 1 + rng.uniform(-0.04, 0.04)
+    if key == "sme_total":
+        return round(600 * mult * 1.22**t_end)
+    if key == "sme_new":
+        jan = 600 * mult * 1.22**t_jan
+        return max(1, round((600 * mult * 1.22**t_end - jan + 0.1 * jan * months / 12) * noise))
+    if key == "hitech_total":
+        return round(200 * mult * 1.12**t_end)
+    if key == "hitech_new":
+        jan = 200 * mult * 1.12**t_jan
+        return max(1, round((200 * mult * 1.12**t_end - jan + 0.12 * jan * months / 12) * noise))
+    if key == "turnover":  # 亿元
+        return 12 * mult * 1.2**t_jan * months / 12 * noise
+    if key == "turnover_growth":
+        return rng.uniform(3, 40) if rng.random() > 0.2 else -rng.uniform(2, 12)  # now and then 同比下降
+    if key == "registered":
+        return 7 * mult * 1.2**t_jan * months / 12 * noise
+    if key == "contract_count":
+        return max(1, round(800 * mult * 1.1**t_jan * months / 12 * noise))
+    return None
+
+
+def truth(
+    c: Ctx, key: str | None, draw: Callable[[], float], region: str | None = None, period: str | None = None
+) -> float:
+    """The one value of `key` for (region, period); `period` overrides the sentence's own (a stock
+    "截至目前" follows the trajectory up to the publish month)."""
     if key is None:
         return draw()
-    k = (region or c.region, c.period, key)
+    k = (region or c.region, period or c.period, key)
     if k not in TRUTH:
-        TRUTH[k] = draw()
+        scale = sub_scale(c) if region else c.scale
+        planned = _trajectory(key, region or c.region, period or c.period, scale, c.rng)
+        TRUTH[k] = planned if planned is not None else draw()
     return TRUTH[k]
 
 
@@ -150,9 +215,10 @@ def count(
     key: str | None = None,
     region: str | None = None,
     floor: int = 0,
+    period: str | None = None,
 ) -> tuple[str, int, str]:
     """A count with its measure word and, sometimes, a qualifier (余/近/约/超/以上/多/不足)."""
-    scale = c.scale / (3 if region else 1)
+    scale = sub_scale(c) if region else c.scale
     # floor: a stock stated with its increment is larger than the increment
     n = int(
         truth(
@@ -160,6 +226,7 @@ def count(
             key,
             lambda: max(1, int(c.rng.randint(lo, hi) * (scale if scaled else 1))) + (floor if floor else 0),
             region,
+            period,
         )
     )
     roll = c.rng.random()
@@ -325,7 +392,7 @@ def s_sme_ruku(c: Ctx):
 
 
 def s_sme_national(c: Ctx):
-    n, nv, q = count(c, 300, 2500)
+    n, nv, q = count(c, 300, 2500, key="sme_total", period=str(c.year))
     return (
         f"截至{c.year}年底，{c.rw}共有国家科技型中小企业{n}。",
         [
@@ -369,7 +436,7 @@ def s_hitech_applied(c: Ctx):
 
 
 def s_gaoqi(c: Ctx):
-    t, tv, tq = count(c, 150, 1200)
+    t, tv, tq = count(c, 150, 1200, key="hitech_total", period=f"{c.pub:%Y-%m}")
     return (
         f"截至目前，{c.rw}高企数量达到{t}，较“十三五”末实现翻番。",
         [
@@ -1192,7 +1259,14 @@ def build_report(
         return out
 
     pools["stock"], pools["subs"] = STOCK, SUBS
-    chosen = deal(theme, 3) if theme else [*deal("contract", 1), *deal("enterprise", 2), *deal("platform", 2)]
+    if theme == "contract":  # one statement of the turnover (several would repeat the figure), one other
+        chosen = [*deal("contract", 1), s_registered, *deal("enterprise", 1)]
+        if chosen[0] is s_registered:
+            chosen[1] = s_turnover
+    elif theme:
+        chosen = deal(theme, 3)
+    else:
+        chosen = [*deal("contract", 1), *deal("enterprise", 2), *deal("platform", 2)]
     if kind == "annual":
         chosen += deal("stock", 1)
     elif rng.random() < 0.4:
