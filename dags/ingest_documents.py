@@ -97,7 +97,8 @@ def ingest_documents() -> None:
         totals = {
             "source": "ingest_documents",
             "urls": len(urls),
-            "urls_failed": sorted(set(urls) - {r["url"] for r in done}),
+            "urls_failed": sorted(set(urls) - {r["url"] for r in done}
+                                  | {r["url"] for r in done if r.get("status") == "failed"}),
             "pages_fetched": sum(int(r.get("pages_fetched") or 0) for r in done),
             "pages_landed": sum(int(r.get("pages_landed") or 0) for r in done),
         }

@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
             "layers", help="dbt as one task per layer ('layers', fast) or per dbt node ('nodes', "
             "cosmos, as the scheduler renders it)."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Airflow's task logs."),
+        as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON (last line)."),
     ) -> None:
         """Crawl the replay portals and build, gate and publish the marts, through Airflow
         (scrape_portals then build_marts with dag.test()), then print a summary."""
@@ -33,5 +34,9 @@ def register(app: typer.Typer) -> None:
         summary = runner.run(scenario=scenario, day=day, proxy=proxy, home=home, build=build,
                                dbt_tasks=dbt_tasks)
         typer.echo(summary.render())
+        if as_json:
+            import json
+
+            typer.echo(json.dumps(summary.as_dict(), ensure_ascii=False, default=str))
         if not summary.ok:
             raise typer.Exit(1)
