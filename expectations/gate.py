@@ -156,13 +156,17 @@ def _result(
     return result, quarantine
 
 
-def _unavailable(gate: str, run_id: str, started: datetime, exc: BaseException) -> GateResult:
-    """A gate whose inputs cannot be read blocks: publishing unknown data is never the safe side."""
+def _unavailable(
+    gate: str, run_id: str, started: datetime, exc: BaseException, what: str = "inputs_readable"
+) -> GateResult:
+    """A gate that cannot read its inputs (or run GX) blocks: publishing unchecked data is never
+    the safe side."""
     failure = Failure(
-        expectation=f"{gate}.inputs_readable",
+        expectation=f"{gate}.{what}",
         gate=gate,
         severity="error",
-        description=f"the {gate} gate could not read its inputs",
+        description=f"the {gate} gate could not "
+        + ("read its inputs" if what == "inputs_readable" else "run its validations"),
         error=str(exc)[:500],
     )
     return GateResult(
@@ -276,19 +280,25 @@ def _run(
     try:
         with db.connect(warehouse, read_only=True) as con:
             frame_map, counts = read(con)
-    except (duckdb.Error, FileNotFoundError, OSError) as exc:
+    except Exception as exc:  # missing tables, a busy warehouse, a bad column: a recorded block
         log.warning("%s gate cannot read its inputs: %s", gate, exc)
         result = _unavailable(gate, run_id, started, exc)
         _safe_record(result, None, warehouse)
         return result
-    suite_map = suites(frame_map, counts)
-    assets = validate_frames(
-        gate=gate,
-        assets={name: (frame_map[name], suite_map[name]) for name in suite_map},
-        id_columns=ID_COLUMNS + CONTEXT_COLUMNS,
-        run_name=run_id,
-        data_dir=data_dir,
-    )
+    try:
+        suite_map = suites(frame_map, counts)
+        assets = validate_frames(
+            gate=gate,
+            assets={name: (frame_map[name], suite_map[name]) for name in suite_map},
+            id_columns=ID_COLUMNS + CONTEXT_COLUMNS,
+            run_name=run_id,
+            data_dir=data_dir,
+        )
+    except Exception as exc:  # GX itself failed: record it and block rather than crash the run
+        log.exception("%s gate: validation failed to run", gate)
+        result = _unavailable(gate, run_id, started, exc, what="validation_ran")
+        _safe_record(result, None, warehouse)
+        return result
     result, quarantine = _result(gate, run_id, started, assets, counts, data_dir)
     if quarantine_frame is not None:
         result.counts["quarantined"] = len({q["mention_id"] for q in quarantine})
