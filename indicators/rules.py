@@ -166,10 +166,12 @@ def _layout(doc: Doc) -> list[Para]:
         if related and len(s) <= 60:
             continue  # link titles under 相关文章 / 推荐阅读
         related = False
-        if s.lstrip("•·●■◆▪-* ").startswith(lex.related):
+        # a long line, or one with a full stop, is text whatever it starts with (a page in one line)
+        furniture = len(s) <= 120 and "。" not in s
+        if furniture and s.lstrip("•·●■◆▪-* ").startswith(lex.related):
             related = True
             continue
-        if s.lstrip("•·●■◆▪-* ").startswith(lex.boilerplate) or _is_furniture(s):
+        if furniture and (s.lstrip("•·●■◆▪-* ").startswith(lex.boilerplate) or _is_furniture(s)):
             continue
         level = next((lv for lv, rx in HEADING_RE if rx.match(s)), 0)
         short = len(s) <= 40 and not re.search(r"[。；;！!？?]", s[:-1] if s.endswith("。") else s)
@@ -967,9 +969,10 @@ def _period_for(doc: Doc, para: Para, s: int, n: Num, measure: str, shift: int =
     pub, year = doc.pub, doc.pub_year
     stock = measure == "total"
     cand = None
-    for t in _in(doc.times, para.start, time_limit or n.start, doc.time_starts):
+    for t in reversed(_in(doc.times, para.start, time_limit or n.start, doc.time_starts)):
         if t.kind != "to_year":
             cand = t
+            break
     if measure == "target":
         tos = [t for t in _in(doc.times, para.start, n.start, doc.time_starts) if t.kind == "to_year"]
         if tos:

@@ -150,3 +150,15 @@ def test_replay_web_answer_key():
     strict_f1 = 2 * (strict / max(len(pred), 1)) * (strict / max(len(gold), 1)) / max(
         strict / max(len(pred), 1) + strict / max(len(gold), 1), 1e-9)
     assert f1 >= 0.9 and strict_f1 >= 0.85, (f1, strict_f1, len(gold), len(pred))
+
+
+def test_page_in_one_line_and_long_pages():
+    """A page whose text comes as one line (no line breaks) is still read; a long page stays fast."""
+    import time
+
+    text = "当前位置:首页 > 工作动态 发布时间:2024-12-20 目前,全市高新技术企业达58家,科技型中小企业达96家。"
+    assert {(f.indicator, f.value) for f in extract(text)} == {("high_tech", 58), ("tech_sme", 96)}
+    big = "。".join(["全市高新技术企业达58家"] * 3000)
+    t0 = time.process_time()
+    assert len(extract(big)) == 3000
+    assert time.process_time() - t0 < 10
