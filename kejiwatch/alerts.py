@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,6 +111,7 @@ class Message:
         return f"<h3>{html.escape(self.subject)}</h3>{body}"
 
 
+@lru_cache(maxsize=1)
 def _webhook_notifier_class() -> type:
     from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
 
@@ -352,6 +354,7 @@ def raise_if_blocked(results: Sequence[GateResult]) -> None:
 # ---------------------------------------------------------------- task failures
 
 
+@lru_cache(maxsize=1)
 def _task_failure_notifier_class() -> type:
     from airflow.sdk import BaseNotifier
 
