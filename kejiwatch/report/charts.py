@@ -1,5 +1,5 @@
 """Plotly charts of the reconciled series: per indicator family, one chart per indicator × level ×
-measure, one line per region (and grain, when a region reports several), x = the periods in time order.
+measure, one line per region, x = the periods in time order, one view per period grain.
 
 Figures are written as ``<div>`` + a small ``Plotly.newPlot`` script WITHOUT plotly.js; the page
 embeds plotly.js once (see ``render``), so the file works offline and stays one copy of the
@@ -32,10 +32,82 @@ def _esc(text: Any) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def family_charts(facts: list[dict[str, Any]], family: str) -> list[Chart]:
-    """One chart per (indicator, level, measure, unit) of the family that has dated points."""
+GRAIN_ORDER = ["year", "half_year", "quarter", "month", "as_of_date", "unknown"]
+
+
+def _figure(rows: list[dict[str, Any]], unit: str | None) -> tuple[Any, int]:
+    """One line per region for each period grain; a year total, a half-year total and a month are
+    not comparable, so each grain is its own view, switched by buttons (the grain with the most
+    points shown first). Periods are categories in time order: a date axis would show 2023 and
+    2023H1 as bare instants and invent sub-day ticks."""
     import plotly.graph_objects as go
 
+    by_grain: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        grain = r.get("period_grain") if r.get("period_grain") in GRAIN_ORDER else "unknown"
+        by_grain[grain][r["region_name"] or r["region_key"]].append(r)
+    grains = [g for g in GRAIN_ORDER if g in by_grain]
+    shown = max(grains, key=lambda g: (sum(len(p) for p in by_grain[g].values()), -GRAIN_ORDER.index(g)))
+
+    fig = go.Figure()
+    trace_grains: list[str] = []
+    categories: dict[str, list[str]] = {}
+    for grain in grains:
+        periods = sorted({(r["period_end_date"], r.get("period_start_date") or r["period_end_date"],
+                           r["period_key"]) for points in by_grain[grain].values() for r in points})
+        categories[grain] = [key for _, _, key in periods]
+        for region, points in sorted(by_grain[grain].items()):
+            points.sort(key=lambda r: r["period_end_date"])
+            trace_grains.append(grain)
+            fig.add_trace(go.Scatter(
+                x=[p["period_key"] for p in points],
+                y=[labels.axis_value(float(p["value"]), unit) for p in points],
+                mode="lines+markers",
+                name=_esc(region),
+                visible=grain == shown,
+                customdata=[[p["chosen_report_id"], _esc(p["period_key"]),
+                             _esc(labels.number(p["value"], p["unit"], p["qualifier"])),
+                             "有冲突" if p["has_conflict"] else ""] for p in points],
+                hovertemplate="%{fullData.name}<br>%{customdata[1]}: %{customdata[2]} %{customdata[3]}"
+                              "<extra>点击查看证据</extra>",
+                marker={"size": 8, "symbol": ["diamond" if p["has_conflict"] else "circle" for p in points]},
+            ))
+
+    def axis_type(grain: str) -> str:
+        # Provinces and their cities on one axis: a log scale keeps the cities readable.
+        values = [float(r["value"]) for points in by_grain[grain].values() for r in points]
+        positive = [v for v in values if v > 0]
+        wide = len(positive) == len(values) and positive and max(positive) / min(positive) > 100
+        return "log" if wide else "linear"
+
+    fig.update_layout(
+        template="plotly_white",
+        height=360,
+        margin={"l": 60, "r": 10, "t": 40 if len(grains) > 1 else 20, "b": 40},
+        legend={"orientation": "h", "y": -0.25},
+        yaxis={"title": labels.UNIT_AXIS.get(unit or "", unit or ""), "type": axis_type(shown)},
+        xaxis={"title": "期间", "type": "category", "categoryorder": "array",
+               "categoryarray": categories[shown]},
+        showlegend=True,
+        hovermode="closest",
+    )
+    if len(grains) > 1:
+        fig.update_layout(updatemenus=[{
+            "type": "buttons", "direction": "right", "x": 0, "xanchor": "left", "y": 1.18,
+            "yanchor": "top", "showactive": True, "active": grains.index(shown),
+            "buttons": [{
+                "label": f"{labels.GRAIN_ZH.get(g, g)} ({sum(len(p) for p in by_grain[g].values())})",
+                "method": "update",
+                "args": [{"visible": [tg == g for tg in trace_grains]},
+                         {"xaxis.categoryarray": categories[g], "yaxis.type": axis_type(g)}],
+            } for g in grains],
+        }])
+    n_regions = len({region for g in grains for region in by_grain[g]})
+    return fig, n_regions
+
+
+def family_charts(facts: list[dict[str, Any]], family: str) -> list[Chart]:
+    """One chart per (indicator, level, measure, unit) of the family that has dated points."""
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for f in facts:
         if f["fact_family"] == family and f.get("period_end_date") is not None and f["value"] is not None:
@@ -45,48 +117,9 @@ def family_charts(facts: list[dict[str, Any]], family: str) -> list[Chart]:
     for n, (key, rows) in enumerate(sorted(groups.items(), key=lambda kv: kv[0])):
         _indicator, level, measure, unit = key
         title = labels.series_name(rows[0]["indicator_name_zh"], level, measure)
-        traces: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
-        for r in rows:
-            traces[(r["region_name"] or r["region_key"], r.get("period_grain") or "unknown")].append(r)
-        grains_per_region: dict[str, set] = defaultdict(set)
-        for region, grain in traces:
-            grains_per_region[region].add(grain)
-
-        # Periods as categories in time order (by end date, then the longer period first): a
-        # date axis would show 2023 and 2023H1 as bare instants and invent sub-day ticks.
-        order = sorted({(r["period_end_date"], r.get("period_start_date") or r["period_end_date"],
-                         r["period_key"]) for r in rows})
-        fig = go.Figure()
-        for (region, grain), points in sorted(traces.items()):
-            points.sort(key=lambda r: r["period_end_date"])
-            name = region
-            if len(grains_per_region[region]) > 1:
-                name = f"{region} · {labels.GRAIN_ZH.get(grain, grain)}"
-            fig.add_trace(go.Scatter(
-                x=[p["period_key"] for p in points],
-                y=[labels.axis_value(float(p["value"]), unit) for p in points],
-                mode="lines+markers",
-                name=_esc(name),
-                customdata=[[p["chosen_report_id"], _esc(p["period_key"]),
-                             _esc(labels.number(p["value"], p["unit"], p["qualifier"])),
-                             "有冲突" if p["has_conflict"] else ""] for p in points],
-                hovertemplate="%{fullData.name}<br>%{customdata[1]}: %{customdata[2]} %{customdata[3]}"
-                              "<extra>点击查看证据</extra>",
-                marker={"size": 8, "symbol": ["diamond" if p["has_conflict"] else "circle" for p in points]},
-            ))
-        fig.update_layout(
-            template="plotly_white",
-            height=340,
-            margin={"l": 60, "r": 10, "t": 30, "b": 40},
-            legend={"orientation": "h", "y": -0.2},
-            yaxis_title=labels.UNIT_AXIS.get(unit or "", unit or ""),
-            xaxis={"title": "期间", "type": "category", "categoryorder": "array",
-                   "categoryarray": [key for _, _, key in order]},
-            showlegend=True,
-            hovermode="closest",
-        )
         chart_id = f"chart-{family}-{n}"
+        fig, n_regions = _figure(rows, unit)
         div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=chart_id,
                           config={"displaylogo": False, "responsive": True})
-        charts.append(Chart(chart_id, title, unit, len(rows), len({r[0] for r in traces}), div))
+        charts.append(Chart(chart_id, title, unit, len(rows), n_regions, div))
     return charts

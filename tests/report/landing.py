@@ -72,20 +72,6 @@ ABSURD = Page("http://kjt.liaoning.example/art/2022/2/1/p9.html", "liaoning_kjt"
 ABSURD_VALUE = 98765e8
 
 
-def mention_ids(page: Page) -> list[str]:
-    """The mention ids int_indicator_mentions gives the page's statements (the agreed formula:
-    md5 of page_version_id|quote_start|quote_end|indicator_key|measure)."""
-    import indicators
-    from indicators.model import PageContext
-
-    ctx = PageContext(doc=page.page_version_id, portal=page.portal_id, published=page.published_at.date(),
-                      title=page.title)
-    return [
-        hashlib.md5(f"{page.page_version_id}|{f.start}|{f.end}|{f.indicator}|{f.measure}".encode()).hexdigest()
-        for f in indicators.extract(page.body_text, ctx)
-    ]
-
-
 def land(con: duckdb.DuckDBPyConnection, pages: list[Page] = [*PAGES, ABSURD]) -> None:  # noqa: B006
     for row in PORTALS:
         con.execute(

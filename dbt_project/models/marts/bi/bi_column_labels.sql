@@ -6,7 +6,7 @@
     quarantined_mentions). A column with neither is listed with an empty label, so gaps show. -#}
 
 {%- set rows = [] -%}
-{%- if execute -%}
+{%- if execute and model is defined and graph is defined -%}
     {%- set common = model.config.meta.get('common_labels', {}) -%}
     {%- set extra = model.config.meta.get('extra_tables', {}) -%}
     {%- for node in graph.nodes.values()
@@ -24,12 +24,14 @@
             }) -%}
         {%- endfor -%}
     {%- endfor -%}
-    {%- for table_name, columns in extra.items() -%}
-        {%- for column_name, label in columns.items() -%}
+    {#- no tuple unpacking: sqlfluff's jinja templater lints this file without a dbt graph -#}
+    {%- for table_name in extra -%}
+        {%- set columns = extra[table_name] -%}
+        {%- for column_name in columns -%}
             {%- do rows.append({
                 'table_name': table_name,
                 'column_name': column_name,
-                'label_zh': label,
+                'label_zh': columns[column_name],
                 'label_source': 'publisher',
                 'description': '',
                 'position': loop.index,
@@ -51,14 +53,14 @@ labels as (
         cast(null as integer) as column_position
     where false
     {%- for row in rows %}
-    union all
-    select
-        '{{ row.table_name | replace("'", "''") }}',
-        '{{ row.column_name | replace("'", "''") }}',
-        '{{ row.label_zh | replace("'", "''") }}',
-        '{{ row.label_source }}',
-        '{{ row.description | replace("'", "''") }}',
-        {{ row.position }}
+        union all
+        select
+            '{{ row.table_name | replace("'", "''") }}',
+            '{{ row.column_name | replace("'", "''") }}',
+            '{{ row.label_zh | replace("'", "''") }}',
+            '{{ row.label_source }}',
+            '{{ row.description | replace("'", "''") }}',
+            {{ row.position }}
     {%- endfor %}
 
 )

@@ -14,11 +14,23 @@ reports as (
 
 facts as (
 
-    select fact_id, chosen_report_id, has_conflict from {{ ref('fct_contracts') }}
+    select
+        fact_id,
+        chosen_report_id,
+        has_conflict
+    from {{ ref('fct_contracts') }}
     union all
-    select fact_id, chosen_report_id, has_conflict from {{ ref('fct_enterprises') }}
+    select
+        fact_id,
+        chosen_report_id,
+        has_conflict
+    from {{ ref('fct_enterprises') }}
     union all
-    select fact_id, chosen_report_id, has_conflict from {{ ref('fct_platforms') }}
+    select
+        fact_id,
+        chosen_report_id,
+        has_conflict
+    from {{ ref('fct_platforms') }}
 
 ),
 

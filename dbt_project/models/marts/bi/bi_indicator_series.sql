@@ -8,11 +8,20 @@ with
 
 facts as (
 
-    select *, 'contract' as fact_family from {{ ref('fct_contracts') }}
+    select
+        *,
+        'contract' as fact_family
+    from {{ ref('fct_contracts') }}
     union all by name
-    select *, 'enterprise' as fact_family from {{ ref('fct_enterprises') }}
+    select
+        *,
+        'enterprise' as fact_family
+    from {{ ref('fct_enterprises') }}
     union all by name
-    select *, 'platform' as fact_family from {{ ref('fct_platforms') }}
+    select
+        *,
+        'platform' as fact_family
+    from {{ ref('fct_platforms') }}
 
 ),
 

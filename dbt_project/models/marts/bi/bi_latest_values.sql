@@ -16,15 +16,15 @@ ranked as (
     select
         series.*,
         count(*) over (
-            partition by region_key, indicator_key, level, measure
+            partition by series.region_key, series.indicator_key, series.level, series.measure
         ) as n_periods,
         row_number() over (
-            partition by region_key, indicator_key, level, measure
+            partition by series.region_key, series.indicator_key, series.level, series.measure
             order by
-                period_end_date desc nulls last,
-                period_start_date asc nulls last,
-                published_at desc nulls last,
-                fact_id asc
+                series.period_end_date desc nulls last,
+                series.period_start_date asc nulls last,
+                series.published_at desc nulls last,
+                series.fact_id asc
         ) as recency_rank
     from series
 
