@@ -660,6 +660,12 @@ def _do_sentence(doc: Doc, state: Ctx, s: int, e: int, facts: list[Fact]) -> Non
                 masked_local = _mask(work[prev_end:nxt_start], prev_end,
                                      [Mention(sub.start, n.start, None)])  # type: ignore[arg-type]
             measure = _measure_in(lex, masked_local)
+            if how == "pool":
+                # "已储备新注册科中小、高企…近200家": 新注册 qualifies the first kind; the verb rules
+                seg = work[prev_end:sub.start]
+                adj = re.search(r"(?:新注册|新认定|新入库|新培育|新增)$", seg)
+                if adj and (earlier := _measure_in(lex, seg[:adj.start()])) is not None:
+                    measure = earlier
             named = next((m for m in cments if m.start == sub.start), None)
             if named is not None and POST_NEW.match(work, named.end) and measure != "applied":
                 measure = "new"  # "共有10家科技型中小企业入库": the verb right after the name decides
