@@ -14,7 +14,8 @@ share a host, and lands its batch in one transaction under the warehouse lock.
 * Re-running any date is idempotent: page versions are keyed by url + content hash, so a
   re-crawl of unchanged pages lands nothing and emits no event.
 
-Schedule: cron from `KEJIWATCH_SCRAPE_CRON` (default `@daily`), no catch-up, one run at a time.
+Schedule: cron from `KEJIWATCH_SCRAPE_CRON` (default `@daily`; `none` = manual/event runs only),
+no catch-up, one run at a time.
 """
 
 from __future__ import annotations
@@ -36,9 +37,14 @@ def _counts(result: Any) -> dict[str, Any]:
     return {k: getattr(result, k) for k in keys if hasattr(result, k)}
 
 
+def _schedule() -> str | None:
+    cron = os.environ.get("KEJIWATCH_SCRAPE_CRON", "@daily").strip()
+    return None if cron.lower() in {"", "none", "manual"} else cron
+
+
 @dag(
     dag_id="scrape_portals",
-    schedule=os.environ.get("KEJIWATCH_SCRAPE_CRON", "@daily"),
+    schedule=_schedule(),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

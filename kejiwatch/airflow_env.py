@@ -100,7 +100,9 @@ def configure(home: Path | None = None, *, extra: Mapping[str, str] | None = Non
     """
     env = airflow_env(home, extra=extra)
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
-    os.environ.update(env)
+    # The KEJIWATCH_* paths are for child processes: in this process settings already resolve
+    # them, and pinning them here would stop a later KEJIWATCH_DATA_DIR change from applying.
+    os.environ.update({k: v for k, v in env.items() if not k.startswith("KEJIWATCH_") or k in (extra or {})})
     if "airflow.configuration" in sys.modules:
         from airflow.configuration import conf
 

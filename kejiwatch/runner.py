@@ -34,6 +34,7 @@ class DagOutcome:
     run_id: str
     seconds: float
     task_states: dict[str, str] = field(default_factory=dict)
+    task_seconds: dict[str, float] = field(default_factory=dict)
     xcoms: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -122,6 +123,8 @@ def run_dag_test(dag: Any, run_conf: dict[str, Any] | None = None) -> DagOutcome
         for ti in dag_run.get_task_instances(session=session):
             name = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
             outcome.task_states[name] = str(getattr(ti.state, "value", ti.state))
+            if ti.duration is not None:
+                outcome.task_seconds[name] = round(float(ti.duration), 2)
         rows = session.scalars(
             XComModel.get_many(run_id=dag_run.run_id, dag_ids=dag.dag_id, key="return_value")
         ).all()

@@ -48,7 +48,21 @@ def locked(path: Path | None = None, timeout: float = 900) -> Iterator[Path]:
 def connect(
     path: Path | None = None, *, read_only: bool = False, timeout: float = 900
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse under the inter-process lock; the schema is ensured on write opens."""
+    """Open the warehouse under the inter-process lock; the schema is ensured on write opens.
+
+    With ``KEJIWATCH_BACKEND=ducklake`` (see ``warehouse.backends``) it opens the DuckLake
+    instead: ``path`` and the file lock do not apply there, since many processes may write."""
+    from warehouse import backends
+
+    if backends.is_ducklake():
+        con = backends.open_ducklake(read_only=read_only)
+        try:
+            if not read_only:
+                backends.ensure_schema(con)
+            yield con
+        finally:
+            con.close()
+        return
     with locked(path, timeout) as p:
         if read_only and not p.exists():
             raise FileNotFoundError(f"{p} does not exist yet: run `kejiwatch run` (or a crawl) first")

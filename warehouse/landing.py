@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from warehouse import backends
 from warehouse.db import connect
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -103,8 +104,8 @@ def _insert(
     name = f"_land_{table}"
     con.register(name, frame)
     try:
-        verb = "insert or replace" if replace else "insert or ignore"
-        (count,) = con.execute(f"{verb} into raw.{table} by name select * from {name}").fetchone()
+        # INSERT OR IGNORE/REPLACE on the DuckDB file, MERGE on the keys in a DuckLake
+        count = backends.insert_frame(con, f"raw.{table}", name, cols, replace=replace)
     finally:
         con.unregister(name)
     return int(count)
@@ -253,9 +254,11 @@ def land_portals(rows: list[dict[str, Any]], path: Path | None = None) -> int:
 
 def begin_run(run_id: str, trigger: str, started_at: datetime, path: Path | None = None) -> None:
     with connect(path) as con:
+        # an anti-join instead of INSERT OR IGNORE: the same on DuckDB, and DuckLake has no keys
         con.execute(
-            "insert or ignore into raw.crawl_runs (run_id, started_at, trigger) values (?, ?, ?)",
-            [run_id, started_at, trigger],
+            "insert into raw.crawl_runs (run_id, started_at, trigger) select ?, ?, ? "
+            "where not exists (select 1 from raw.crawl_runs where run_id = ?)",
+            [run_id, started_at, trigger, run_id],
         )
 
 

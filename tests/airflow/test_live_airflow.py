@@ -56,8 +56,10 @@ def live_airflow(tmp_path, isolated_warehouse, replay_server_proxy):
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(16),
             "AIRFLOW__CORE__PARALLELISM": "4",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+            # fewer writers on the SQLite metadata DB while the test drives it
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "60",
+            "KEJIWATCH_SCRAPE_CRON": "none",  # no scheduled crawl of every portal during the test
             "KEJIWATCH_AIRFLOW_PASSWORD": password,
             "KEJIWATCH_HTTP_PROXY": replay_server_proxy,
             "KEJIWATCH_DBT_TASKS": "layers",
