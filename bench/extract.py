@@ -126,6 +126,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"trafilatura.extract HTML → text:                    {theirs_pps:8.1f} pages/s")
     print(f"ratio (kejiwatch / trafilatura): {ours_pps / theirs_pps:.2f}  (target ≥ 2.0, one core); "
           f"with parse_article: {bs4_pps / theirs_pps:.2f}")
+    from bench._protocol import emit
+
+    emit("html_to_facts_pages_per_cpu_s", round(ours_pps, 1), "pages/s", note="fast_page_text + extract")
+    emit("html_to_facts_parse_article_pages_per_cpu_s", round(bs4_pps, 1), "pages/s",
+         note="scrapers parse_article + extract")
+    emit("trafilatura_pages_per_cpu_s", round(theirs_pps, 1), "pages/s", note="HTML → text only")
+    emit("extract_vs_trafilatura_ratio", round(ours_pps / theirs_pps, 2), "ratio", target=">= 2.0",
+         note=f"{len(pages)} pages, one core")
+    emit("extract_parse_article_vs_trafilatura_ratio", round(bs4_pps / theirs_pps, 2), "ratio",
+         note="the kejiwatch extract .html path")
     return 0
 
 
