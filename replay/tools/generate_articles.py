@@ -1447,7 +1447,7 @@ FILLER_TITLES = [
         [
             "为做好{y}年度科技计划项目组织工作，现将有关事项通知如下。",
             "申报单位须为在{r}注册的独立法人，项目实施期一般为2年，申报截止时间为{y}年{m}月{d}日17:00。",
-            "每个单位限报项目不超过3项，项目资助额度一般不超过50万元。",
+            "每个单位限报项目不超过{k}项，项目资助额度一般不超过{f}万元。",
             "联系人：王老师，联系电话：{tel}。",
         ],
     ),
@@ -1455,15 +1455,15 @@ FILLER_TITLES = [
         "关于举办{y}年科技成果转化培训班的通知",
         [
             "为提升技术经纪人业务能力，定于{y}年{m}月{d}日举办科技成果转化培训班。",
-            "培训对象为各县（市）区科技部门工作人员及企业技术负责人，名额120人。",
+            "培训对象为各县（市）区科技部门工作人员及企业技术负责人，名额{p}人。",
             "请于{m}月{d2}日前将报名表发送至指定邮箱。",
         ],
     ),
     (
         "{r}召开{y}年科技创新政策宣讲会",
         [
-            "{m}月{d}日，{org}召开科技创新政策宣讲会，200余名企业代表参加。",
-            "会上解读了研发费用加计扣除、高新技术企业税收优惠等政策，现场解答企业问题36个。",
+            "{m}月{d}日，{org}召开科技创新政策宣讲会，{p}余名企业代表参加。",
+            "会上解读了研发费用加计扣除、高新技术企业税收优惠等政策，现场解答企业问题{q}个。",
             "与会企业表示，将用足用好各项惠企政策。",
         ],
     ),
@@ -1471,15 +1471,17 @@ FILLER_TITLES = [
         "关于开展{y}年度科技统计调查工作的通知",
         [
             "根据国家统计局批准的科技统计调查制度，现开展{y}年度科技统计调查工作。",
-            "请各单位于{m}月{d}日前通过统计系统报送数据，统计报表共5张。",
+            "请各单位于{m}月{d}日前通过统计系统报送数据，统计报表共{k}张。",
             "联系电话：{tel}。",
         ],
     ),
 ]
 
 
-def build_filler(place: Place, year: int, rng: random.Random, doc_id: str) -> dict[str, Any]:
-    title_t, paras_t = rng.choice(FILLER_TITLES)
+def build_filler(place: Place, year: int, rng: random.Random, doc_id: str, i: int) -> dict[str, Any]:
+    # a different notice template for each filler of a portal: a bureau does not publish the same
+    # text twice, and near-duplicates would (rightly) be taken for reposts
+    title_t, paras_t = FILLER_TITLES[(i + len(place.portal)) % len(FILLER_TITLES)]
     m, d = rng.randint(3, 11), rng.randint(3, 20)
     vals = {
         "y": year,
@@ -1489,6 +1491,10 @@ def build_filler(place: Place, year: int, rng: random.Random, doc_id: str) -> di
         "d2": max(d - 3, 1),
         "org": place.org,
         "tel": f"0{rng.randint(410, 579)}-{rng.randint(2000000, 3999999)}",
+        "k": rng.randint(2, 6),
+        "f": rng.choice([20, 30, 50, 80, 100]),
+        "p": rng.randint(8, 30) * 10,
+        "q": rng.randint(12, 60),
     }
     pub = dt.datetime(year, max(m - 1, 1), rng.randint(1, 27), rng.randint(8, 17), rng.choice([0, 15, 40]))
     return {
@@ -1689,7 +1695,7 @@ def main() -> None:
             kind = "sme" if i % 2 == 0 else "hitech"
             doc_id = f"g_{portal.split('_')[0]}_{year}_list_{i:02d}"
             art = build_list_notice(
-                place, year, i + 1, kind, rng, doc_id, attach_cycle[n_att % 5], rng.randint(8, 16)
+                place, year, i + 1, kind, rng, doc_id, attach_cycle[n_att % 5], rng.randint(8, 12) + 5 * i
             )
             n_att += 1
             check(art)
@@ -1698,7 +1704,7 @@ def main() -> None:
         for i in range(fillers):
             year = 2021 + (i * 3 + len(portal)) % 5
             doc_id = f"g_{portal.split('_')[0]}_{year}_notice_{i:02d}"
-            art = build_filler(place, year, rng, doc_id)
+            art = build_filler(place, year, rng, doc_id, i)
             written[doc_id] = art | {"portal": portal}
             write(portal, art)
     for i in range(7):
