@@ -2,7 +2,8 @@
 
 `replay_server(scenario="clean", day=0, extra_hosts=0)` starts a ReplayServer in-process and stops
 it at the end of the test; `replay_proxy` is the clean server's proxy URL, also exported as
-KEJIWATCH_HTTP_PROXY for code that reads the proxy from the environment."""
+KEJIWATCH_HTTP_PROXY for code that reads the proxy from the environment. `replay_shared_server` is
+one clean day-0 server for the whole session (read-only use: do not move its clock)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,10 @@ def replay_proxy(replay_server: Callable[..., ReplayServer], monkeypatch: pytest
     server = replay_server()
     monkeypatch.setenv("KEJIWATCH_HTTP_PROXY", server.proxy_url)
     return server.proxy_url
+
+
+@pytest.fixture(scope="session")
+def replay_shared_server() -> Iterator[ReplayServer]:
+    server = ReplayServer().start()
+    yield server
+    server.stop()

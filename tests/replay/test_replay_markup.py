@@ -11,12 +11,9 @@ from bs4 import BeautifulSoup
 from replay.web import web
 
 
-@pytest.fixture(scope="module")
-def srv():
-    from replay.server import ReplayServer
-
-    with ReplayServer() as server:
-        yield server
+@pytest.fixture
+def srv(replay_shared_server):
+    return replay_shared_server
 
 
 def page(srv, url: str, encoding: str = "utf-8") -> str:
