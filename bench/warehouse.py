@@ -49,6 +49,12 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process: on a shared machine wall time measures the neighbours too."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def land(warehouse: str, start: int, count: int) -> dict:
     """Insert page versions start..start+count-1 (deterministic in the index)."""
     from warehouse import db
@@ -173,15 +179,16 @@ def build(warehouse: str, args: list[str], version: str) -> dict:
     os.environ["KEJIWATCH_EXTRACTOR_VERSION"] = version
     from warehouse import dbt
 
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), _cpu_s()
     run = dbt.run_dbt(args, warehouse=Path(warehouse))
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, _cpu_s() - cpu_began
     return {
         "args": args,
         "success": run.success,
         "statuses": run.statuses,
         "failing": [f"{n.unique_id}: {n.message}" for n in run.failing_nodes][:10],
         "elapsed_s": elapsed,
+        "cpu_s": cpu,
         "layers_s": layer_times(dbt.target_dir(Path(warehouse)) / "run_results.json"),
         "peak_rss_mb": _peak_rss_mb(),
     }
@@ -269,6 +276,9 @@ def main() -> None:
         print(f"full `dbt {command[0]}`           {full:>10.1f} s")
         print(f"incremental `dbt {command[0]}`    {inc:>10.1f} s")
         print(f"ratio incremental/full     {results['ratio']:>12.3f}   (target <= 0.05)")
+        cpu_full, cpu_inc = results["full"]["cpu_s"], results["incremental"]["cpu_s"]
+        print(f"CPU s full / incremental   {cpu_full:>7.1f} / {cpu_inc:.1f} (ratio {cpu_inc / cpu_full:.3f})")
+        print(f"load average at the end    {os.getloadavg()[0]:>10.1f}   on {os.cpu_count()} CPUs")
         peak = max(results["full"]["peak_rss_mb"], results["incremental"]["peak_rss_mb"])
         print(f"peak memory (max RSS)      {peak:>10.0f} MB (target < 4096 MB)")
         for phase in ("full", "incremental"):

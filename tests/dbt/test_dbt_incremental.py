@@ -133,3 +133,26 @@ def test_marts_leave_out_quarantined_mentions(incremental) -> None:
     assert rows(wh, "select 1 from marts.fct_indicator_reports where report_id = ?", [mention_id]) == []
     assert one(wh, "select n_reports, has_conflict from marts.fct_enterprises where fact_id = ?",
                [fact_id]) == (1, False)
+
+
+def test_a_failing_dbt_test_is_reported_with_its_node(incremental) -> None:
+    wh, _, _ = incremental
+    with db.connect(wh) as con:
+        con.execute(
+            "insert into audit.quarantined_mentions values ('m-bogus', null, 'test_expectation', 'planted',"
+            " 'not-a-severity', 'gate-test', now())"
+        )
+    try:
+        run = dbt.run_dbt(["test", "--select", "stg_audit__quarantined_mentions"], warehouse=wh)
+    finally:
+        with db.connect(wh) as con:
+            con.execute("delete from audit.quarantined_mentions where mention_id = 'm-bogus'")
+    assert not run.success
+    assert [n.unique_id for n in run.failing_nodes if "accepted_values" in n.unique_id], run.summary()
+    assert "FAILED" in run.summary()
+
+
+def test_dbt_waits_for_the_warehouse_lock(incremental) -> None:
+    wh, _, _ = incremental
+    with db.locked(wh), pytest.raises(db.WarehouseBusy):
+        dbt.run_dbt(["run", "--select", "dim_period"], warehouse=wh, timeout=0.5)
