@@ -87,6 +87,13 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _catalog_alias(path: Path) -> str:
+    stem = path.stem
+    if stem.isidentifier() and stem.lower() not in {"pub", "memory", "system", "temp", "main"}:
+        return stem
+    return "wh"
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -136,13 +143,17 @@ def publish(
                 raise FileNotFoundError(f"{wh_path} does not exist: nothing to publish")
             con = duckdb.connect()  # in-memory: only the two attached files are touched
             try:
-                con.execute(f"attach '{wh_path}' as wh (read_only)")
+                # attached under its own file stem, as dbt-duckdb names it, so views in marts that
+                # name their catalog ("warehouse".intermediate.x) resolve while being copied
+                wh = _catalog_alias(wh_path)
+                con.execute(f"attach '{wh_path}' as {_quote(wh)} (read_only)")
                 con.execute(f"attach '{tmp}' as pub (storage_version '{version}')")
                 tables = [
                     r[0]
                     for r in con.execute(
                         "select table_name from information_schema.tables "
-                        "where table_catalog = 'wh' and table_schema = 'marts' order by table_name"
+                        "where table_catalog = ? and table_schema = 'marts' order by table_name",
+                        [wh],
                     ).fetchall()
                 ]
                 if not tables:
@@ -152,8 +163,8 @@ def publish(
                     if t in reserved:
                         log.warning("marts.%s clashes with a publication table name; skipped", t)
                         continue
-                    _copy_table(con, f"wh.marts.{_quote(t)}", t)
-                _copy_table(con, "wh.audit.quarantined_mentions", QUARANTINE_TABLE)
+                    _copy_table(con, f"{_quote(wh)}.marts.{_quote(t)}", t)
+                _copy_table(con, f"{_quote(wh)}.audit.quarantined_mentions", QUARANTINE_TABLE)
                 con.execute("use pub")
                 newest = newest_document_at(con, fresh_sources, schema="main")
                 con.execute("use memory")

@@ -38,6 +38,10 @@ def _tables(path: Path) -> dict[str, list[tuple]]:
 
 def test_publish_copies_marts_quarantine_and_manifest(isolated_warehouse: Path) -> None:
     sw.build(settings.warehouse_path())
+    with db.connect() as con:  # a dbt view that names its catalog, as dbt-duckdb writes them
+        con.execute(
+            "create view marts.contract_count as select count(*) as n from warehouse.marts.fct_contracts"
+        )
     pub = publish([_passed("facts"), _passed("marts")])
     path = settings.marts_path()
     assert pub.path == str(path) and path.exists()
@@ -50,10 +54,12 @@ def test_publish_copies_marts_quarantine_and_manifest(isolated_warehouse: Path) 
         "dim_document",
         "dim_source",
         "dim_region",
+        "contract_count",
         "quarantined_mentions",
         "publication_manifest",
     }
     assert set(tables) == expected
+    assert tables["contract_count"] == [(3,)]  # the view was materialised with its rows
     manifest = read_manifest()
     assert {m["publish_id"] for m in manifest} == {pub.publish_id}
     counts = {m["table_name"]: m["row_count"] for m in manifest}
