@@ -28,6 +28,7 @@ import html
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -35,6 +36,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from filelock import FileLock
 
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SMTP_CONN_ID = "kejiwatch_smtp"
+_DOCS_PATH = re.compile(r"(?i)(?<=data docs: )/.*\.html$")
 WEBHOOK_CONN_ID = "kejiwatch_webhook"
 
 
@@ -103,8 +106,15 @@ class Message:
 
     @property
     def html(self) -> str:
+        def cell(line: str) -> str:
+            text = html.escape(line)
+            # Data Docs pages are local files: make them clickable in the mail client
+            return _DOCS_PATH.sub(
+                lambda m: f'<a href="file://{quote(html.unescape(m.group(0)))}">{m.group(0)}</a>', text
+            )
+
         body = "".join(
-            f"<li>{html.escape(line)}</li>" if line.startswith("- ") else f"<p>{html.escape(line)}</p>"
+            f"<li>{cell(line)}</li>" if line.lstrip().startswith("- ") else f"<p>{cell(line)}</p>"
             for line in self.lines
             if line
         )
