@@ -35,7 +35,12 @@ def register(app: typer.Typer) -> None:
         target = out or default_out_path()
         started = time.perf_counter()
         try:
-            meta, _ = write_html(load(marts_file), target)
+            quiet = False if as_json else None  # --json: nothing but JSON, not even on stderr
+            with ui.progress("reading the published marts", total=2, enabled=quiet) as step:
+                data = load(marts_file)
+                step(description="rendering charts and evidence")
+                meta, _ = write_html(data, target)
+                step()
         except MartsUnavailable as exc:
             ui.fail(str(exc), hint="run `kejiwatch run` (crawl, build, gate, publish) first, "
                     "or point --marts at a published file", code=2)

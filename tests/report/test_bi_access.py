@@ -91,3 +91,17 @@ def test_series_matches_the_fact_tables(engine: sa.Engine) -> None:
 def test_the_connection_cannot_write(engine: sa.Engine) -> None:
     with engine.connect() as con, pytest.raises(sa.exc.DBAPIError, match=r"(?i)read.only"):
         con.execute(sa.text("create table kw_probe (x integer)"))
+
+
+def test_the_uri_form_docker_compose_uses_is_read_only_too(published_marts: Path, engine: sa.Engine) -> None:
+    # DuckDB shares one database instance per file within a process, and refuses a second
+    # configuration while connections of the first are open: close the pooled ones first.
+    engine.dispose()
+    eng = sa.create_engine(f"duckdb:///{published_marts}?access_mode=read_only")
+    try:
+        with eng.connect() as con:
+            assert con.execute(sa.text("select count(*) from bi_latest_values")).scalar_one() > 0
+            with pytest.raises(sa.exc.DBAPIError, match=r"(?i)read.only"):
+                con.execute(sa.text("create table kw_probe (x integer)"))
+    finally:
+        eng.dispose()
