@@ -60,6 +60,8 @@ def airflow_env(home: Path | None = None, *, extra: Mapping[str, str] | None = N
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # a loaded laptop can take more than the default 30 s to import the DAG files
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         # Asset-scheduled DAGs must react to events as soon as they are registered.
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",

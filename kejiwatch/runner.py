@@ -96,6 +96,13 @@ def prepare_airflow(home: Path | None = None) -> dict[str, str]:
     """Configure this process for Airflow on the embedded defaults and migrate its DB."""
     env = airflow_env.configure(home)
     airflow_env.migrate_db()
+    if os.environ.get("KEJIWATCH_DBT_TASKS", "nodes") == "nodes":
+        import sys
+
+        sys.path.insert(0, str(airflow_env.DAGS_FOLDER))
+        from kejiwatch_common.dbt import ensure_manifest
+
+        ensure_manifest()  # cosmos renders one task per dbt node from it
     return env
 
 

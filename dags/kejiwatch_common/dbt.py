@@ -9,10 +9,11 @@
 Choices for ``nodes`` (see anchors §0/§2):
 - ExecutionMode.LOCAL + InvocationMode.DBT_RUNNER: dbt runs in the task's own process, no
   per-node interpreter start-up. WATCHER mode deadlocks under dag.test(), so it is not used.
-- LoadMode.DBT_MANIFEST from ``dbt_project/target/manifest.json``: parsing the DAG reads a
-  JSON file. :func:`ensure_manifest` (a cheap mtime check) runs `dbt parse` in a child process
-  only when a model, seed, macro or test file is newer than the manifest, so the rendered tasks
-  always match the project; on a fresh clone that costs one `dbt parse` (a few seconds) once.
+- LoadMode.DBT_MANIFEST from ``dbt_project/target/manifest.json``: parsing the DAG only reads a
+  JSON file, never starts dbt. The manifest is refreshed by :func:`ensure_manifest` (`dbt parse`
+  when a model, seed, macro or test file is newer) from every entry point — `kejiwatch run`,
+  `kejiwatch airflow` / `airflow init`, the tests — and by every dbt run. With no manifest at
+  all the DAG falls back to the ``layers`` rendering rather than run dbt at parse time.
 - TestBehavior.BUILD: one `dbt build --select <node>` per task, so a failing model *or* its
   tests turns exactly that task red; multi-parent tests are detached into their own tasks.
 - Every dbt task holds the warehouse file lock while it runs (DuckDB: one writer or many
@@ -140,8 +141,13 @@ def dbt_task_mode() -> str:
 
 def dbt_tasks(group_id: str, layers: dict[str, list[str]], doc: str) -> Any:
     """The dbt nodes of ``layers`` (task id → dbt selectors) as a task group of either granularity."""
-    if dbt_task_mode() == "layers":
+    if dbt_task_mode() == "layers" or not MANIFEST.exists():
+        if dbt_task_mode() == "nodes":
+            log.warning("no dbt manifest at %s (run `kejiwatch airflow init`): one task per dbt layer",
+                        MANIFEST)
         return layer_task_group(group_id, layers, doc)
+    if MANIFEST.stat().st_mtime < _newest_input():
+        log.warning("dbt manifest older than the project: run `kejiwatch airflow init` to re-render")
     return dbt_task_group(group_id, [sel for sels in layers.values() for sel in sels], doc)
 
 
@@ -189,7 +195,7 @@ def dbt_task_group(group_id: str, select: list[str], doc: str, exclude: list[str
     profile_name, target_name = _profile_names()
     project_config = ProjectConfig(
         dbt_project_path=PROJECT_DIR,
-        manifest_path=ensure_manifest(),
+        manifest_path=MANIFEST,
         install_dbt_deps=False,
         env_vars={
             "KEJIWATCH_WAREHOUSE": str(settings.warehouse_path()),

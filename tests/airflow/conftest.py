@@ -20,6 +20,17 @@ atexit.register(shutil.rmtree, AIRFLOW_HOME, ignore_errors=True)
 airflow_env.configure(AIRFLOW_HOME)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest() -> Path:
+    """Render the dbt manifest once (as `kejiwatch airflow init` does) before DAGs are parsed."""
+    import sys
+
+    sys.path.insert(0, str(airflow_env.DAGS_FOLDER))
+    from kejiwatch_common.dbt import ensure_manifest
+
+    return ensure_manifest()
+
+
 @pytest.fixture(scope="session")
 def airflow_home() -> Path:
     return AIRFLOW_HOME
