@@ -165,6 +165,21 @@ def test_status_reports_a_failed_dbt_build(isolated_warehouse: Path, replay_serv
     assert "kejiwatch build" in problem["next_step"]
 
 
+def test_status_says_when_the_html_report_is_behind(isolated_warehouse: Path, replay_server) -> None:
+    from kejiwatch.report import render_report
+
+    proxy = replay_server().proxy_url
+    successful_run(proxy)
+    render_report()  # the report of the first publication (default paths)
+    _, st = status()
+    assert st["report"]["state"] == "written" and "stale" not in st["report"]
+    assert st["report"]["publish_id"] == st["publish"]["publish_id"]
+    newer = successful_run(proxy)  # a second publication: the report now shows an older one
+    _, st = status()
+    assert st["report"]["stale"] is True and st["publish"]["publish_id"] == newer
+    assert any(p["stage"] == "report" and "kejiwatch report" in p["next_step"] for p in st["problems"])
+
+
 def test_status_before_anything_ran(isolated_warehouse: Path) -> None:
     code, st = status("--check")
     assert code == 0 and st["overall"] == "empty"

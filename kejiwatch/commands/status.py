@@ -6,7 +6,8 @@ Sources, each read without ever writing:
 - built:     the marts tables of the working warehouse, and the run_results.json of dbt's last
              invocation on it (warehouse.dbt.target_dir; override: $KEJIWATCH_DBT_RUN_RESULTS);
 - validated: audit.gate_runs (one GateResult JSON per gate run, written by expectations.gate);
-- published: publication_manifest of the published marts file (read-only, no lock needed).
+- published: publication_manifest of the published marts file (read-only, no lock needed);
+- report:    the publication the HTML report was rendered from (stale when it is not the current).
 
 The working warehouse is opened read-only under its inter-process lock with a short timeout: when
 a pipeline holds it, status says the warehouse is busy and answers from the published file (and
@@ -46,6 +47,7 @@ class Status:
     build: dict[str, Any] = field(default_factory=dict)
     validate: dict[str, Any] = field(default_factory=dict)
     publish: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, stage: str, severity: str, message: str, next_step: str) -> None:
@@ -194,6 +196,28 @@ def read_publication(marts: Path) -> dict[str, Any]:
     }
 
 
+def read_report(path: Path | None = None) -> dict[str, Any]:
+    """The HTML report's publication (the JSON meta it embeds near its end), to tell a stale one."""
+    from kejiwatch.report.render import default_out_path
+
+    path = Path(path or default_out_path())
+    if not path.exists():
+        return {"state": "never", "path": str(path)}
+    written_at = datetime.fromtimestamp(path.stat().st_mtime).isoformat(timespec="seconds")
+    info: dict[str, Any] = {"state": "written", "path": str(path), "written_at": written_at}
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 65536))
+        tail = f.read().decode("utf-8", errors="replace")
+    marker = '<script type="application/json" id="report-meta">'
+    if marker in tail:
+        try:
+            meta = json.loads(tail.split(marker, 1)[1].split("</script>", 1)[0])
+            info["publish_id"] = meta.get("publish_id")
+        except ValueError:
+            pass
+    return info
+
+
 # ---------------------------------------------------------------- assembling
 
 
@@ -231,6 +255,7 @@ def collect(
     if dbt_run:
         st.build["last_dbt_invocation"] = dbt_run
     st.publish = read_publication(marts)
+    st.report = read_report()
     _diagnose(st)
     return st
 
@@ -325,6 +350,15 @@ def _diagnose(st: Status) -> None:
                    f"{pub['publish_id']} of {_fmt(published_at)}",
                    "fix the blocking expectations above and re-run; the previous marts stay readable")
 
+    rep = st.report
+    if (rep.get("state") == "written" and pub.get("publish_id")
+            and rep.get("publish_id") != pub["publish_id"]):
+        rep["stale"] = True
+        st.add("report", "warning",
+               f"the HTML report {rep['path']} shows {rep.get('publish_id') or 'an older publication'}, "
+               f"not the current {pub['publish_id']}",
+               "`kejiwatch report` to render it again")
+
     errors = any(p.severity == "error" for p in st.problems)
     warnings = any(p.severity == "warning" for p in st.problems)
     if errors:
@@ -405,6 +439,10 @@ def render(st: Status) -> None:
                    "detail": (f"{pub['publish_id']} ({pub.get('gate_outcome')}), "
                               f"{sum(row_counts.values())} rows in {len(row_counts)} "
                               f"tables → {pub['path']}" if pub.get("publish_id") else pub["path"])})
+    rep = st.report
+    if rep:
+        stages.append({"stage": "report", "state": "stale" if rep.get("stale") else rep["state"],
+                       "when": rep.get("written_at") or "", "detail": rep["path"]})
     out.print(ui.table(f"kejiwatch status: {st.overall}", stages, ["stage", "state", "when", "detail"],
                        status_columns=("state",)))
     if crawl.get("portals") and any(p["status"] != "ok" for p in crawl["portals"]):

@@ -70,9 +70,37 @@ def _recency(fact: dict[str, Any]) -> tuple:
     return (end is not None, end or "", -(start.toordinal() if start else 0), str(fact.get("published_at")))
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+# The columns each table must have for the report to use it (the published contract); a table
+# without them is treated as missing and named in the report, instead of failing the render.
+REQUIRED_COLUMNS = {
+    **{t: {"fact_id", "region_key", "period_key", "indicator_key", "level", "measure", "value", "unit",
+           "qualifier", "n_reports", "n_sources", "has_conflict", "value_spread", "min_value", "max_value",
+           "chosen_report_id", "chosen_portal_id", "quote", "url", "page_title", "published_at", "fetched_at"}
+       for t in FACT_TABLES.values()},
+    "fct_indicator_reports": {"report_id", "fact_id", "indicator_key", "region_key", "period_key",
+                              "level", "measure", "value", "unit", "qualifier", "region_name",
+                              "evidence_kind", "quote", "url", "page_title", "portal_id", "publisher_type",
+                              "is_official_publisher", "is_superseded", "published_at", "fetched_at"},
+    "dim_indicator": {"indicator_key", "indicator_name_zh"},
+    "dim_region": {"region_key", "region_name", "region_level"},
+    "dim_period": {"period_key", "period_grain", "start_date", "end_date"},
+    "dim_source": {"portal_id", "portal_name"},
+    "dim_document": {"page_version_id", "url", "title", "portal_id", "fetched_at"},
+    "quarantined_mentions": {"mention_id", "page_version_id", "expectation", "reason", "severity",
+                             "gate_run_id", "quarantined_at"},
+    "publication_manifest": {"publish_id", "published_at", "table_name", "row_count"},
+}
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> tuple[set[str], list[str]]:
+    """The usable tables of the file, and the tables present without the columns the report needs."""
+    columns: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'main'"
+    ).fetchall():
+        columns.setdefault(table, set()).add(column)
+    unusable = sorted(t for t, need in REQUIRED_COLUMNS.items() if t in columns and not need <= columns[t])
+    return set(columns) - set(unusable), unusable
 
 
 def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -168,11 +196,12 @@ def load(marts_path: Path) -> ReportData:
     except duckdb.Error as exc:
         raise MartsUnavailable(f"cannot open {marts_path} read-only: {exc}") from exc
     try:
-        tables = _tables(con)
+        tables, unusable = _tables(con)
         data = ReportData(marts_path=marts_path, publication=_publication(con, tables))
         expected = [*FACT_TABLES.values(), "fct_indicator_reports", "dim_indicator", "dim_region",
                     "dim_period", "dim_source", "quarantined_mentions", "publication_manifest"]
-        data.missing_tables = [t for t in expected if t not in tables]
+        data.missing_tables = [t if t not in unusable else f"{t} (columns missing)"
+                               for t in expected if t not in tables]
         if any(t in tables for t in FACT_TABLES.values()):
             data.facts = _dicts(con, _facts_sql(tables))
         data.conflicts = [f for f in data.facts if f["has_conflict"]]

@@ -81,3 +81,18 @@ def test_a_number_jumps_to_its_evidence(browser_page) -> None:
     article = page.locator(f"article{target}")
     assert article.is_visible()
     assert "抓取" in article.inner_text() and "http://" in article.inner_text()
+
+
+def test_clicking_a_chart_point_jumps_to_its_evidence(browser_page) -> None:
+    page, _ = browser_page
+    page.evaluate("location.hash = ''")
+    # what plotly emits when a point is clicked: the point's customdata holds its report id
+    report_id = page.evaluate("""() => {
+        const div = document.querySelector('.plotly-graph-div');
+        const trace = div.data.find(t => t.visible !== false);
+        const point = {customdata: trace.customdata[0]};
+        div.emit('plotly_click', {points: [point]});
+        return point.customdata[0];
+    }""")
+    assert page.evaluate("location.hash") == f"#ev-{report_id}"
+    assert page.locator(f"article#ev-{report_id}").is_visible()

@@ -161,3 +161,12 @@ def test_missing_publication_says_so(tmp_path: Path) -> None:
 ])
 def test_only_http_urls_become_links(url: str | None, ok: bool) -> None:
     assert (safe_url(url) is not None) is ok
+
+
+def test_a_table_without_the_published_columns_is_named_not_fatal(tmp_path: Path) -> None:
+    marts = tmp_path / "odd.duckdb"
+    with duckdb.connect(str(marts)) as con:
+        con.execute("create table fct_contracts as select 'f1' as fact_id, 1.0 as value")
+    text = render_report(marts, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "fct_contracts (columns missing)" in text
+    assert "fct_indicator_reports" in text  # absent tables are listed too
