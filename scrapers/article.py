@@ -217,10 +217,15 @@ def _density_body(body: Tag) -> Tag | None:
     return nodes[best]
 
 
+_KNOWN_BODY_ANY = ", ".join(KNOWN_BODY)
+
+
 def _known_body(soup: BeautifulSoup) -> Tag | None:
+    """The first container of the most specific known kind (one pass over the document)."""
+    found = [el for el in soup.select(_KNOWN_BODY_ANY) if len(el.get_text(strip=True)) >= 20]
     for sel in KNOWN_BODY:
-        for el in soup.select(sel):
-            if len(el.get_text(strip=True)) >= 20:
+        for el in found:
+            if el.css.match(sel):
                 return el
     return None
 
