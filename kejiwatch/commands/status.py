@@ -251,9 +251,12 @@ def collect(
             st.warehouse.update(state="busy", detail=str(exc).splitlines()[0][:200])
         except duckdb.Error as exc:
             st.warehouse.update(state="unreadable", detail=str(exc)[:300])
-    dbt_run = read_dbt_run(run_results)
-    if dbt_run:
-        st.build["last_dbt_invocation"] = dbt_run
+    if warehouse.exists():  # without the file, dbt's last results are about some other file
+        dbt_run = read_dbt_run(run_results)
+        if dbt_run:
+            st.build["last_dbt_invocation"] = dbt_run
+    else:
+        st.crawl, st.build = {"state": "never"}, {"state": "never"}
     st.publish = read_publication(marts)
     st.report = read_report()
     _diagnose(st)
