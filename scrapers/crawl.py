@@ -433,6 +433,8 @@ def crawl_portal(
     own = fetcher is None
     fetcher = fetcher or Fetcher(proxy, policy, run_id)
     crawl = PortalCrawl(cfg, fetcher, PortalState(), run_id, full=full, progress=progress)
+    if lander is not None:
+        crawl.batch.portal_rows = []  # crawl() has landed the whole registry already
     try:
         crawl.state = landing.load_state(cfg.id, warehouse)
         crawl.result.phase = "crawling"
@@ -509,6 +511,10 @@ def crawl(
                 res = PortalResult(pid, status="failed", reason=f"crash: {type(exc).__name__}: {exc}")
             with lock:
                 summary.portals[pid] = res
-    summary.outcome = end_run(run_id, warehouse=warehouse) if own_run or run_id else "failed"
+    if own_run:
+        summary.outcome = end_run(run_id, warehouse=warehouse)
+    else:  # the caller closes its run; report what this call saw
+        statuses = {r.status for r in summary.portals.values()}
+        summary.outcome = "ok" if statuses == {"ok"} else ("failed" if statuses <= {"failed"} else "partial")
     summary.elapsed_s = time.perf_counter() - t0
     return summary
