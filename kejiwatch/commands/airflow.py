@@ -36,7 +36,11 @@ def main(
         return
     from kejiwatch import airflow_env
 
-    env = airflow_env.airflow_env(_home(airflow_home), extra={"AIRFLOW__API__PORT": str(port)})
+    env = airflow_env.airflow_env(_home(airflow_home), extra={
+        "AIRFLOW__API__PORT": str(port),
+        # task processes report to the execution API on the same port
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
+    })
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     password = airflow_env.ensure_password(Path(env["AIRFLOW_HOME"]))
     server = None
