@@ -136,6 +136,10 @@ def test_api_lists_dags_and_asset_events_drive_ingest_and_build(live_airflow):
         assert ingest["state"] == "success", ingest
         assert ingest["run_type"] == "asset_triggered"
 
+        # Meanwhile an analyst drops another URL in the inbox (checked in step 3).
+        before = {r["dag_run_id"] for r in client.dag_runs("ingest_documents")}
+        drop_in_inbox([second])
+
         # 2. ...which landed a page and emitted raw_pages, so build_marts starts and runs its tasks.
         build = client.wait_for_run("build_marts", states={"running", "success", "failed"}, timeout=90)
         assert build["run_type"] == "asset_triggered"
@@ -148,9 +152,7 @@ def test_api_lists_dags_and_asset_events_drive_ingest_and_build(live_airflow):
         states = _wait(landing_gate_done, 120, "build_marts.landing_gate to finish")
         assert states["landing_gate"] == "success", states
 
-        # 3. AssetWatcher: a URL dropped in the inbox starts ingest_documents through the triggerer.
-        before = {r["dag_run_id"] for r in client.dag_runs("ingest_documents")}
-        drop_in_inbox([second])
+        # 3. AssetWatcher: the URL dropped in the inbox started ingest_documents through the triggerer.
         inbox_run = client.wait_for_run("ingest_documents", after=before, timeout=120)
         assert inbox_run["state"] == "success", inbox_run
         assert not (Path(os.environ["KEJIWATCH_DATA_DIR"]) / "inbox" / "READY").exists()
