@@ -94,8 +94,10 @@ def load(day: int | None = None) -> list[dict[str, Any]]:
     return sorted(out, key=lambda e: (e["portal"], e["url"]))
 
 
-def facts(day: int | None = None) -> list[dict[str, Any]]:
-    return [f for entry in load(day) for f in entry["facts"]]
+def facts(day: int | None = None, reposts: bool = True) -> list[dict[str, Any]]:
+    """Gold rows of every article; `reposts=False` leaves out the copies on the trade site and
+    forum (a pipeline that folds near-duplicates extracts each statement once, from the original)."""
+    return [f for entry in load(day) if reposts or not entry["repost_of"] for f in entry["facts"]]
 
 
 def write_jsonl(path: Path, day: int | None = None) -> int:

@@ -213,3 +213,10 @@ def test_look_alikes_that_are_not_reposts_differ_in_their_figures() -> None:
                 look_alikes += 1
                 assert nums[a["doc"]] != nums[b["doc"]], (a["doc"], b["doc"])
     assert look_alikes > 0  # the templates are there, so this test tests something
+
+
+def test_facts_without_reposts() -> None:
+    everything, originals = answer_key.facts(0), answer_key.facts(0, reposts=False)
+    repost_docs = {e["doc"] for e in key() if e["repost_of"]}
+    assert len(originals) < len(everything)
+    assert not any(f["doc"] in repost_docs for f in originals)
