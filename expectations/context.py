@@ -26,6 +26,9 @@ DATASOURCE = "kejiwatch"
 # validation results (JSON + Data Docs page) kept per suite; older runs are pruned so the store
 # and the Data Docs index (rebuilt on every run) stay small on a pipeline that runs for years
 KEEP_RUNS_PER_SUITE = 100
+# failing rows kept per expectation in the *stored* result (the gate itself sees them all): a
+# systematic failure over a million mentions must not write hundreds of MB per run
+STORED_ROWS_PER_EXPECTATION = 1000
 
 
 def gx_root(data_dir: Path | None = None) -> Path:
@@ -139,6 +142,7 @@ def validate_frames(
             raw.append((name, identifier, validation))
         identifiers = [identifier for _, identifier, _ in raw]
         for name, _, _ in raw:
+            compact_stored_results(name, run_name, data_dir=data_dir)
             prune_results(name, data_dir=data_dir)
         ctx.build_data_docs(resource_identifiers=identifiers)
         pages = {
@@ -150,6 +154,31 @@ def validate_frames(
         _outcome(name, identifier, validation, pages.get(str(identifier)))
         for name, identifier, validation in raw
     ]
+
+
+def compact_stored_results(
+    suite: str, run_name: str, keep: int | None = None, data_dir: Path | None = None
+) -> int:
+    """Cap the failing-row lists of one run's stored validation results at ``keep`` entries
+    (before Data Docs render them); returns how many lists were cut."""
+    import json
+
+    keep = keep or STORED_ROWS_PER_EXPECTATION
+    cut = 0
+    for path in (gx_root(data_dir) / "uncommitted" / "validations" / suite / run_name).rglob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        changed = False
+        for r in data.get("results", []):
+            res = r.get("result") or {}
+            for key in ("unexpected_index_list", "unexpected_list"):
+                if isinstance(res.get(key), list) and len(res[key]) > keep:
+                    res[key] = res[key][:keep]
+                    res[f"{key}_truncated_to"] = keep
+                    changed = True
+                    cut += 1
+        if changed:
+            path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    return cut
 
 
 def prune_results(suite: str, keep: int = KEEP_RUNS_PER_SUITE, data_dir: Path | None = None) -> int:

@@ -77,7 +77,12 @@ def test_facts_gate_quarantines_bad_rows_idempotently(isolated_warehouse: Path) 
     assert {r[0] for r in _quarantine()} == {ids[0], ids[2], ids[9]}
 
 
-def test_a_broken_extractor_blocks_the_batch(isolated_warehouse: Path) -> None:
+def test_a_broken_extractor_blocks_the_batch(
+    isolated_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from expectations import context
+
+    monkeypatch.setattr(context, "STORED_ROWS_PER_EXPECTATION", 3)  # stored results are capped
     pages = sw.sample_pages()
     mentions = sw.sample_mentions(pages)
     for m in mentions:
@@ -93,6 +98,14 @@ def test_a_broken_extractor_blocks_the_batch(isolated_warehouse: Path) -> None:
     assert failure.unexpected_count == 8 and failure.element_count == 8
     assert set(failure.portals) == {"yk_kjj", "ln_kjt"}
     assert Path(result.data_docs_path).exists()
+    # the gate saw all 8 failing rows; the stored GX result keeps 3 of them
+    (stored,) = (isolated_warehouse / "gx" / "uncommitted" / "validations" / "facts_mentions").rglob("*.json")
+    kept = [
+        r["result"]
+        for r in json.loads(stored.read_text())["results"]
+        if r["expectation_config"]["meta"]["kejiwatch_rule"] == "facts.value_in_range.count"
+    ]
+    assert len(kept[0]["unexpected_index_list"]) == 3 and kept[0]["unexpected_count"] == 8
 
 
 def test_facts_gate_without_its_input_blocks(isolated_warehouse: Path) -> None:
