@@ -998,7 +998,11 @@ def d_batches(c: Ctx):
     return (
         f"围绕“十四五”科技创新规划，{c.rw}实施科技型企业培育三年行动，"
         f"已组织第{cn2an.an2cn(c.rng.randint(2, 9))}批"
-        f"企业申报辅导，覆盖{c.rng.randint(5, 14)}个县（市）区。"
+        + (
+            f"企业申报辅导，覆盖{c.rng.randint(5, 14)}个县（市）区。"
+            if c.rw[-1] in "市省"
+            else f"企业申报辅导，覆盖{c.rng.randint(5, 14)}个乡镇（街道、园区）。"
+        )
     ), []
 
 
@@ -1014,6 +1018,9 @@ def d_deal(c: Ctx):
         else "活动现场签约项目23个，意向金额4.6亿元。"
     ), []
 
+
+# Statements that state the same figure (the period's new 科技型中小企业, its 高企 counts)
+SAME_FIGURE = [{s_sme, s_sme_ruku, s_sme_pre}, {s_hitech, s_hitech_pre}]
 
 FLOW = [
     s_turnover,
@@ -1254,7 +1261,8 @@ def build_report(
             if not rot:
                 rot.extend(rng.sample(pools[pool], len(pools[pool])))
             stmt = rot.pop()
-            if stmt not in out:
+            group = next((g for g in SAME_FIGURE if stmt in g), {stmt})
+            if not any(o in group for o in out):  # one article states a figure once
                 out.append(stmt)
         return out
 
