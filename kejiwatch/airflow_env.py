@@ -147,28 +147,19 @@ def migrate_db() -> None:
     ensure_pools_in_process()
 
 
-def migrate_db_cli(env: Mapping[str, str]) -> None:
-    """Same as :func:`migrate_db` through the real CLI in child processes (other homes)."""
-    run_airflow(["db", "migrate"], env)
-    for name, (slots, description) in POOLS.items():
-        run_airflow(["pools", "set", name, str(slots), description], env)
+def migrate_db_child(env: Mapping[str, str], timeout: float = 600) -> None:
+    """Same as :func:`migrate_db` in one child process with ``env`` (another home or DB)."""
+    code = "from kejiwatch import airflow_env as a; a.configure(); a.migrate_db()"
+    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"migrating Airflow's metadata DB failed:\n{proc.stderr[-4000:]}")
 
 
 def airflow_bin() -> str:
     """The `airflow` executable of this environment (next to the running interpreter)."""
     candidate = Path(sys.executable).with_name("airflow")
     return str(candidate) if candidate.exists() else "airflow"
-
-
-def run_airflow(args: list[str], env: Mapping[str, str] | None = None) -> str:
-    """Run one `airflow ...` CLI command; raise with its output when it fails."""
-    full_env = {**os.environ, **(env or airflow_env())}
-    proc = subprocess.run(
-        [airflow_bin(), *args], env=full_env, capture_output=True, text=True, check=False
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"airflow {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-    return proc.stdout
 
 
 def ensure_pools_in_process() -> None:

@@ -49,6 +49,9 @@ def main(
 
         server = ReplayServer(scenario=scenario).start()
         env["KEJIWATCH_HTTP_PROXY"] = server.proxy_url
+    # The pools must exist before the scheduler queues kejiwatch's tasks (standalone only migrates).
+    typer.echo("Preparing the metadata DB and pools…")
+    airflow_env.migrate_db_child(env)
     # Render the dbt manifest before the dag-processor parses build_marts the first time.
     sys.path.insert(0, str(airflow_env.DAGS_FOLDER))
     from kejiwatch_common.dbt import ensure_manifest

@@ -13,7 +13,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -67,8 +66,7 @@ def live_airflow(tmp_path, isolated_warehouse, replay_server_proxy):
     }
     home.mkdir(parents=True)
     # One child process: migrate the metadata DB, create the pools, write the admin password.
-    setup = "from kejiwatch import airflow_env as a; a.configure(); a.migrate_db()"
-    subprocess.run([sys.executable, "-c", setup], env=env, check=True, capture_output=True, timeout=180)
+    airflow_env.migrate_db_child(env, timeout=300)
     procs: dict[str, tuple[subprocess.Popen, Path]] = {}
     try:
         for name, args in COMPONENTS.items():
