@@ -18,7 +18,7 @@ import os
 import subprocess
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -227,18 +227,28 @@ def publish(
     return pub
 
 
-def publish_and_alert(results: Sequence[GateResult], **kwargs: object) -> Publication:
+def advisory(result: GateResult) -> GateResult:
+    """A gate result that informs but never blocks (e.g. the landing gate): its errors become
+    warnings, so they are alerted with the publication instead of stopping it."""
+    downgraded = [replace(f, severity="warning") for f in result.blocking]
+    return replace(result, success=True, blocking=[], warnings=downgraded + list(result.warnings))
+
+
+def publish_and_alert(
+    results: Sequence[GateResult], *, advisory_results: Sequence[GateResult] = (), **kwargs: object
+) -> Publication:
     """The publish step of the pipeline: publish when every gate passed, then alert.
 
     Blocked: one alert per incident (see ``kejiwatch.alerts``), then ``GateBlocked`` is raised and
     the previous file is left untouched. Passed: publish, then a recovery notice if an incident
-    was open and a warning alert if the gates warned."""
+    was open and a warning alert if the gates warned. ``advisory_results`` (e.g. the landing gate)
+    never block; their failures are alerted as warnings."""
     from kejiwatch import alerts
 
     results = list(results)
     alerts.raise_if_blocked(results)
     publication = publish(results, **kwargs)  # type: ignore[arg-type]
-    alerts.notify_gate(results, publication)
+    alerts.notify_gate([*(advisory(r) for r in advisory_results), *results], publication)
     return publication
 
 

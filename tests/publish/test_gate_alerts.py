@@ -161,3 +161,34 @@ def test_a_dead_channel_does_not_stop_the_other(inbox: Any, monkeypatch: pytest.
     assert deliveries["webhook"] is None and deliveries["email"] is not None
     inbox.wait(0, 1)
     assert len(inbox.hooks) == 1
+
+
+def test_advisory_landing_failures_publish_and_alert_as_warnings(inbox: Any) -> None:
+    from expectations.result import Failure, GateResult
+    from warehouse.publish import publish_and_alert
+
+    sw.build(settings.warehouse_path())
+    landing = GateResult(
+        gate="landing",
+        gate_run_id="landing-1",
+        success=False,
+        blocking=[
+            Failure(
+                expectation="landing.portals_reachable",
+                gate="landing",
+                severity="error",
+                description="most portals down",
+                portals=["ln_kjt", "yk_kjj"],
+            )
+        ],
+    )
+    marts = GateResult(gate="marts", gate_run_id="marts-1", success=True)
+    pub = publish_and_alert([marts], advisory_results=[landing])
+    assert read_manifest()[0]["publish_id"] == pub.publish_id
+    inbox.wait(1, 1)
+    assert len(inbox.emails) == 1 and len(inbox.hooks) == 1
+    assert (
+        "WARNING" in inbox.emails[0]["subject"] and "landing.portals_reachable" in inbox.emails[0]["subject"]
+    )
+    assert inbox.hooks[0]["kejiwatch"]["portals"] == ["ln_kjt", "yk_kjj"]
+    assert alerts._load_state(alerts.state_path()).get("open_incident") is None
