@@ -85,8 +85,6 @@ def _collect(
         for o in asset.outcomes:
             rows = o.unexpected_rows
             portals = sorted({str(r["portal_id"]) for r in rows if r.get("portal_id") is not None})
-            if not portals and gate == "landing" and asset.asset.endswith("portal_fetches"):
-                portals = sorted({str(r.get("portal_id")) for r in rows if r.get("portal_id")})
             failure = Failure(
                 expectation=o.rule,
                 gate=gate,
