@@ -11,6 +11,7 @@ Versions of the same URL are never reposts of each other (an edit is a new versi
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import threading
@@ -97,42 +98,60 @@ def _same_figures(a: SigRow, b: SigRow) -> bool:
     return not (small - large)
 
 
+class RepostIndex:
+    """Signatures of the landed pages in an LSH index that grows batch by batch (the lander keeps
+    one per warehouse connection instead of reloading every signature for each portal)."""
+
+    def __init__(self, rows: list[SigRow] | None = None) -> None:
+        self.lsh = MinHashLSH(num_perm=NUM_PERM, params=_lsh_params())
+        self.rows: dict[str, SigRow] = {}
+        self.hashes: dict[str, LeanMinHash] = {}
+        for r in rows or []:
+            self._add(r)
+
+    def _add(self, r: SigRow) -> None:
+        if r.page_version_id in self.rows:
+            return
+        self.rows[r.page_version_id] = dataclasses.replace(r)  # links change here, not in the caller's row
+        self.hashes[r.page_version_id] = _minhash(r.signature)
+        self.lsh.insert(r.page_version_id, self.hashes[r.page_version_id])
+
+    def add_and_link(self, new: list[SigRow]) -> dict[str, str | None]:
+        """Add the new pages; ``{page_version_id: duplicate_of}`` for every link that must change."""
+        for r in new:
+            self._add(r)
+        rows, hashes = self.rows, self.hashes
+        changes: dict[str, str | None] = {}
+        done: set[str] = set()
+        for r in new:
+            if r.page_version_id in done:
+                continue
+            # the connected group of copies around this new page (transitively, across URLs)
+            group: dict[str, SigRow] = {}
+            todo = [r.page_version_id]
+            while todo:
+                pid = todo.pop()
+                if pid in group:
+                    continue
+                group[pid] = rows[pid]
+                for cand in self.lsh.query(hashes[pid]):
+                    if cand in group or rows[cand].url == rows[pid].url:
+                        continue
+                    similar = hashes[pid].jaccard(hashes[cand]) >= THRESHOLD
+                    if similar and _same_figures(rows[pid], rows[cand]):
+                        todo.append(cand)
+            done |= set(group)
+            if len({g.url for g in group.values()}) < 2:
+                continue
+            original = min(group.values(), key=_order)
+            for g in group.values():
+                want = None if g.url == original.url else original.page_version_id
+                if g.duplicate_of != want:
+                    changes[g.page_version_id] = want
+                    g.duplicate_of = want
+        return changes
+
+
 def link_duplicates(existing: list[SigRow], new: list[SigRow]) -> dict[str, str | None]:
     """``{page_version_id: duplicate_of}`` for every row whose link must change (None = original)."""
-    lsh = MinHashLSH(num_perm=NUM_PERM, params=_lsh_params())
-    rows: dict[str, SigRow] = {}
-    hashes: dict[str, LeanMinHash] = {}
-    for r in [*existing, *new]:
-        if r.page_version_id in rows:
-            continue
-        rows[r.page_version_id] = r
-        hashes[r.page_version_id] = _minhash(r.signature)
-        lsh.insert(r.page_version_id, hashes[r.page_version_id])
-
-    changes: dict[str, str | None] = {}
-    done: set[str] = set()
-    for r in new:
-        if r.page_version_id in done:
-            continue
-        # the connected group of copies around this new page (transitively, across URLs)
-        group: dict[str, SigRow] = {}
-        todo = [r.page_version_id]
-        while todo:
-            pid = todo.pop()
-            if pid in group:
-                continue
-            group[pid] = rows[pid]
-            for cand in lsh.query(hashes[pid]):
-                if cand in group or rows[cand].url == rows[pid].url:
-                    continue
-                if hashes[pid].jaccard(hashes[cand]) >= THRESHOLD and _same_figures(rows[pid], rows[cand]):
-                    todo.append(cand)
-        done |= set(group)
-        if len({g.url for g in group.values()}) < 2:
-            continue
-        original = min(group.values(), key=_order)
-        for g in group.values():
-            want = None if g.url == original.url else original.page_version_id
-            if g.duplicate_of != want:
-                changes[g.page_version_id] = want
-    return changes
+    return RepostIndex(existing).add_and_link(new)

@@ -111,22 +111,41 @@ def _insert(
     return int(count)
 
 
-def _link_duplicates(con: duckdb.DuckDBPyConnection, new_ids: set[str]) -> int:
-    """Link the newly landed pages and their copies on other portals to the earliest copy."""
-    from scrapers.dedup import SigRow, link_duplicates
+_SIG_SQL = """select s.page_version_id, p.url, p.published_at, p.fetched_at, s.signature, p.duplicate_of,
+       s.numbers
+from raw.page_signatures s join raw.pages p using (page_version_id)"""
+
+
+def _sig_rows(con: duckdb.DuckDBPyConnection, ids: set[str] | None = None) -> list[Any]:
+    from scrapers.dedup import SigRow
+
+    if ids is None:
+        rows = con.execute(_SIG_SQL).fetchall()
+    else:
+        frame = pd.DataFrame({"k": sorted(ids)}, dtype=object)
+        con.register("_sig_ids", frame)
+        try:
+            rows = con.execute(_SIG_SQL + " where s.page_version_id in (select k from _sig_ids)").fetchall()
+        finally:
+            con.unregister("_sig_ids")
+    return [SigRow(r[0], r[1], r[2], r[3], list(r[4]), r[5], None if r[6] is None else list(r[6]))
+            for r in rows]
+
+
+def _link_duplicates(con: duckdb.DuckDBPyConnection, new_ids: set[str], index: Any = None) -> int:
+    """Link the newly landed pages and their copies on other portals to the earliest copy. ``index``
+    (a scrapers.dedup.RepostIndex of every earlier page) saves reloading all signatures."""
+    from scrapers.dedup import RepostIndex
 
     if not new_ids:
         return 0
-    rows = con.execute(
-        """select s.page_version_id, p.url, p.published_at, p.fetched_at, s.signature, p.duplicate_of,
-                  s.numbers
-           from raw.page_signatures s join raw.pages p using (page_version_id)"""
-    ).fetchall()
-    sigs = [SigRow(r[0], r[1], r[2], r[3], list(r[4]), r[5], None if r[6] is None else list(r[6]))
-            for r in rows]
-    new = [s for s in sigs if s.page_version_id in new_ids]
-    old = [s for s in sigs if s.page_version_id not in new_ids]
-    changes = link_duplicates(old, new)
+    if index is None:
+        everything = _sig_rows(con)
+        index = RepostIndex([s for s in everything if s.page_version_id not in new_ids])
+        new = [s for s in everything if s.page_version_id in new_ids]
+    else:
+        new = _sig_rows(con, new_ids)
+    changes = index.add_and_link(new)
     if changes:
         frame = pd.DataFrame({"pid": list(changes), "dup": list(changes.values())}, dtype=object)
         con.register("_dups", frame)
@@ -182,11 +201,17 @@ class Lander:
             pending = [item]
             try:
                 with connect(self.path) as con:
+                    index = None  # repost index of this connection's session, built on first use
                     while pending:
                         batch, fut = pending.pop()
                         try:
-                            fut.set_result(_land(con, batch))
+                            if index is None:
+                                from scrapers.dedup import RepostIndex
+
+                                index = RepostIndex(_sig_rows(con))
+                            fut.set_result(_land(con, batch, index))
                         except BaseException as exc:
+                            index = None  # a rolled-back batch may have touched it: rebuild
                             fut.set_exception(exc)
                         try:
                             nxt = self._queue.get_nowait()
@@ -202,7 +227,7 @@ class Lander:
                         fut.set_exception(exc)
 
 
-def _land(con: duckdb.DuckDBPyConnection, batch: PortalBatch) -> LandResult:
+def _land(con: duckdb.DuckDBPyConnection, batch: PortalBatch, index: Any = None) -> LandResult:
     """One batch, one transaction."""
     res = LandResult()
     con.execute("begin transaction")
@@ -218,7 +243,7 @@ def _land(con: duckdb.DuckDBPyConnection, batch: PortalBatch) -> LandResult:
         res.attachments = _insert(con, "attachments", batch.attachments)
         res.attachment_tables = _insert(con, "attachment_tables", batch.attachment_tables)
         _insert(con, "page_signatures", [s for s in batch.signatures if s["page_version_id"] in new_ids])
-        res.duplicates_linked = _link_duplicates(con, new_ids)
+        res.duplicates_linked = _link_duplicates(con, new_ids, index)
         _insert(con, "portals", batch.portal_rows, replace=True)
         if batch.run_portal and batch.run_id:  # a batch outside a run (tests, tools) has no run row
             run_portal = dict(batch.run_portal, pages_landed=res.pages)
