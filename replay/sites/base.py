@@ -4,6 +4,7 @@ its URL scheme (`article_path`, `list_path`) and its list-page routes (`build_li
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable
@@ -37,6 +38,7 @@ class Site:
         self.portal = portal
         self.day = day
         self.routes: dict[str, Route] = {}
+        self._cache: dict[str, Response] = {}
         self.articles: list[Article] = self._load()
         self.by_column: dict[str, list[Article]] = {
             col.id: [a for a in self.articles if a.column == col.id] for col in portal.columns
@@ -113,8 +115,16 @@ class Site:
         )
 
     def handle(self, req: Request) -> Response | None:
-        route = self.routes.get(req.target) or self.routes.get(req.path)
-        return route(req) if route else None
+        key = req.target if req.target in self.routes else req.path
+        route = self.routes.get(key)
+        if route is None:
+            return None
+        # A site is immutable for its day, so a page is rendered once; every request gets its own
+        # Response (faults rewrite them).
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = route(req)
+        return dataclasses.replace(cached, headers=list(cached.headers))
 
     # --- article pages -----------------------------------------------------------------------------
     def blocks(self, a: Article) -> list[tuple[str, str]]:
