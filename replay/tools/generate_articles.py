@@ -644,7 +644,8 @@ def s_keylab(c: Ctx):
 
 
 def s_keylab_qizhong(c: Ctx):
-    m, mv, mq = count(c, 1, 6, unit="个", scaled=False, qualified=False)
+    lo, hi = (1, 6) if c.scale < 5 else (9, 14)  # a province has a dozen national labs, a city a few
+    m, mv, mq = count(c, lo, hi, unit="个", scaled=False, qualified=False)
     t, tv, tq = count(c, 20, 160, unit="个", qualified=False, floor=mv)
     return (
         f"截至{c.year}年底，{c.rw}省级以上重点实验室达到{t}，其中全国重点实验室{m}。",
@@ -1066,11 +1067,17 @@ DISTRACT = [d_funding, d_patents, d_people, d_rnd, d_batches, d_loans, d_deal]
 
 def targets(c: Ctx, plan_year: int) -> tuple[str, list[dict[str, Any]]]:
     """A plan-section sentence: every figure is a target for the plan year."""
-    n, nv, q = count(c, 200, 900, qualified=False, chinese=False)
-    h, hv, hq = count(c, 50, 300, qualified=False, chinese=False)
-    m, v = money(c, 10, 60)
-    p, pv, pq = count(c, 3, 15, qualified=False, chinese=False)
     py = str(plan_year)
+
+    def planned(key: str, uplift: float) -> float:  # a goal a little above the region's own curve
+        return (_trajectory(key, c.region, py, c.scale, c.rng) or 1) * uplift
+
+    nv = max(10, round(planned("sme_new", 1.1) / 10) * 10)
+    hv = max(5, round(planned("hitech_new", 1.1) / 5) * 5)
+    n, h, q, hq = f"{nv}家", f"{hv}家", "exact", "exact"
+    d = Decimal(f"{planned('turnover', 1.08):.1f}").normalize()
+    m, v = f"{d:f}亿元", int(d * 100_000_000)
+    p, pv, pq = count(c, 3, 15, qualified=False, chinese=False)
     return (
         f"力争新增科技型中小企业{n}、高新技术企业{h}，技术合同成交额达到{m}，确保新建省级以上创新平台{p}。",
         [
