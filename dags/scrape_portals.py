@@ -60,11 +60,21 @@ def scrape_portals() -> None:
         run_type = str(getattr(dag_run, "run_type", "") or "")
         return _begin("schedule" if "scheduled" in run_type else "manual")
 
-    @task(doc_md="List the portal ids of the registry (YAML only) to map one crawl task over each.")
-    def list_portals() -> list[str]:
+    @task(doc_md="List the portal ids of the registry (YAML only) to map one crawl task over each; "
+                 "`KEJIWATCH_PORTALS` (comma-separated ids) or run conf `portals` narrows the list.")
+    def list_portals(dag_run: Any = None) -> list[str]:
         from scrapers.registry import load_portals
 
-        return sorted(load_portals())
+        registry = sorted(load_portals())
+        wanted = (getattr(dag_run, "conf", None) or {}).get("portals") or os.environ.get("KEJIWATCH_PORTALS")
+        if not wanted:
+            return registry
+        if isinstance(wanted, str):
+            wanted = [w.strip() for w in wanted.split(",") if w.strip()]
+        unknown = sorted(set(wanted) - set(registry))
+        if unknown:
+            raise ValueError(f"unknown portal ids {unknown}; registered: {registry}")
+        return [p for p in registry if p in set(wanted)]
 
     @task(
         pool=CRAWL_POOL,

@@ -200,13 +200,15 @@ def replay_portals(scenario: str = "clean", day: int | None = None) -> Iterator[
 
 
 def run(*, scenario: str = "clean", day: int | None = None, proxy: str | None = None,
-        home: Path | None = None, build: bool = True, dbt_tasks: str | None = None) -> RunSummary:
+        home: Path | None = None, build: bool = True, dbt_tasks: str | None = None,
+        portals: list[str] | None = None) -> RunSummary:
     """Run scrape_portals then build_marts through ``dag.test()`` and summarise.
 
     ``proxy``: use these portals instead of starting the replay server (e.g. a running
     `kejiwatch portals serve`); ``build=False`` stops after the crawl. ``dbt_tasks``: "layers"
     (default here: one task per dbt layer) or "nodes" (cosmos, one task per dbt node, as the
-    scheduler shows it; slower in dag.test() since every node starts dbt).
+    scheduler shows it; slower in dag.test() since every node starts dbt). ``portals``: crawl
+    only these portal ids (default: the whole registry).
     """
     started = time.perf_counter()
     os.environ["KEJIWATCH_DBT_TASKS"] = dbt_tasks or os.environ.get("KEJIWATCH_DBT_TASKS", "layers")
@@ -217,7 +219,8 @@ def run(*, scenario: str = "clean", day: int | None = None, proxy: str | None = 
     with portals as proxy_url:
         if proxy_url:
             os.environ["KEJIWATCH_HTTP_PROXY"] = proxy_url
-        summary.scrape = run_dag_test(dags["scrape_portals"])
+        summary.scrape = run_dag_test(dags["scrape_portals"],
+                                      run_conf={"portals": portals} if portals else None)
     totals = summary.scrape.xcoms.get("end_run") or {}
     summary.pages_fetched = int(totals.get("pages_fetched") or 0)
     summary.pages_landed = int(totals.get("pages_landed") or 0)

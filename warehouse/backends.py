@@ -26,6 +26,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import subprocess
+import sys
 import time
 from functools import cache
 from pathlib import Path
@@ -202,3 +204,57 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame_name: str, co
     sql += "when not matched then insert by name"
     (count,) = con.execute(sql).fetchone()
     return int(count)
+
+
+# --- dbt on the lake ----------------------------------------------------------------------------
+
+def write_dbt_profile(directory: Path | None = None) -> Path:
+    """A dbt-duckdb profile (same profile name as the project's) whose target database is the
+    lake, attached through dbt-duckdb's ``attach:``; returns the profiles directory.
+
+    The project's own profiles.yml stays the DuckDB-file one; run dbt with
+    ``--profiles-dir <this dir>`` to build the same models, seeds and tests in the DuckLake."""
+    import yaml
+
+    con = duckdb.connect()
+    try:
+        load_extensions(con)  # INSTALL from the wheels, so dbt-duckdb's INSTALL finds them offline
+    finally:
+        con.close()
+    project = yaml.safe_load((settings.dbt_project_dir() / "dbt_project.yml").read_text(encoding="utf-8"))
+    extensions = ["ducklake"] + (["postgres"] if ducklake_catalog().startswith("postgres:") else [])
+    profile = {
+        project.get("profile", "kejiwatch"): {
+            "target": "lake",
+            "outputs": {
+                "lake": {
+                    "type": "duckdb",
+                    "path": ":memory:",
+                    "extensions": extensions,
+                    "attach": [{
+                        "path": f"ducklake:{ducklake_catalog()}",
+                        "alias": LAKE_ALIAS,
+                        "options": {"data_path": ducklake_data_path()},
+                    }],
+                    "database": LAKE_ALIAS,
+                    "threads": 1,
+                }
+            },
+        }
+    }
+    directory = Path(directory or settings.data_dir() / "lake" / "dbt")
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "profiles.yml").write_text(yaml.safe_dump(profile, sort_keys=False), encoding="utf-8")
+    return directory
+
+
+def run_dbt_on_lake(args: list[str], *, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+    """`dbt <args>` against the lake in a child process (its own target and log paths)."""
+    profiles = write_dbt_profile()
+    work = profiles.parent
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [str(dbt) if dbt.exists() else "dbt", *args, "--project-dir", str(settings.dbt_project_dir()),
+               "--profiles-dir", str(profiles), "--target-path", str(work / "target"),
+               "--log-path", str(work / "logs")]
+    return subprocess.run(command, cwd=settings.dbt_project_dir(), capture_output=True, text=True,
+                          timeout=timeout, check=False)

@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
             "cosmos, as the scheduler renders it)."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Airflow's task logs."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON (last line)."),
+        portals: str = typer.Option(None, help="Crawl only these portal ids (comma-separated)."),
     ) -> None:
         """Crawl the replay portals and build, gate and publish the marts, through Airflow
         (scrape_portals then build_marts with dag.test()), then print a summary."""
@@ -32,7 +33,8 @@ def register(app: typer.Typer) -> None:
             logging.getLogger().setLevel(logging.WARNING)
         home = Path(airflow_home) if airflow_home else None
         summary = runner.run(scenario=scenario, day=day, proxy=proxy, home=home, build=build,
-                               dbt_tasks=dbt_tasks)
+                               dbt_tasks=dbt_tasks,
+                               portals=[p.strip() for p in portals.split(",")] if portals else None)
         typer.echo(summary.render())
         if as_json:
             import json
