@@ -65,7 +65,10 @@ def test_bi_tables_are_published_and_every_column_has_a_chinese_label(engine: sa
         for t, c in columns
         if t != "bi_column_labels" and not re.search(r"[\u4e00-\u9fff]", labels.get((t, c)) or "")
     ]
-    assert missing == [], f"columns without a 中文标签: {missing}"
+    assert missing == [], (
+        f"published columns without a 中文标签: {missing}; give the column `meta: {{label_zh: ...}}` in "
+        "its YAML or add its name to common_labels in dbt_project/models/marts/bi/_bi__models.yml"
+    )
 
 
 def test_series_matches_the_fact_tables(engine: sa.Engine) -> None:
