@@ -234,6 +234,30 @@ def in_child(fn, *args):
         return pool.apply(fn, args)
 
 
+def incremental_only(opts: argparse.Namespace) -> None:
+    previous = json.loads(opts.incremental_only.read_text(encoding="utf-8"))
+    warehouse = str(opts.workdir / "warehouse.duckdb")
+    command = [previous["command"]]
+    before = in_child(counts, warehouse)
+    landed = in_child(land, warehouse, 1_000_000 + before["page_extractions"], opts.new_pages)
+    inc = in_child(build, warehouse, command, "incremental-only")
+    after = in_child(counts, warehouse)
+    full = previous["full"]["elapsed_s"]
+    print(f"pages before {before['page_extractions']:,}, after {after['page_extractions']:,}"
+          f" ({landed['pages_total']:,} landed); reports {after['reports']:,}")
+    print(f"full `dbt {command[0]}` (recorded)  {full:>10.1f} s")
+    print(f"incremental `dbt {command[0]}`      {inc['elapsed_s']:>10.1f} s  (CPU {inc['cpu_s']:.1f} s)")
+    print(f"ratio incremental/full          {inc['elapsed_s'] / full:>10.3f}   (target <= 0.05)")
+    print(f"peak memory (max RSS)           {inc['peak_rss_mb']:>10.0f} MB")
+    print(f"seconds per layer: {inc['layers_s']}; success={inc['success']} {inc['failing']}")
+    print(f"load average at the end         {os.getloadavg()[0]:>10.1f} on {os.cpu_count()} CPUs")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "warehouse_incremental.json").write_text(
+        json.dumps({"before": before, "after": after, "incremental": inc, "full_recorded_s": full}, indent=2),
+        encoding="utf-8",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -243,7 +267,15 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="folder of the DuckDB file (default temp)")
     parser.add_argument("--run-only", action="store_true", help="dbt run instead of dbt build (no tests)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument(
+        "--incremental-only", type=Path, metavar="RESULTS_JSON",
+        help="reuse --workdir's built warehouse: land --new-pages more and time only the incremental"
+             " build, against the full build recorded in RESULTS_JSON (a previous run's results)",
+    )
     opts = parser.parse_args()
+    if opts.incremental_only:
+        incremental_only(opts)
+        return
 
     workdir = opts.workdir or Path(tempfile.mkdtemp(prefix="kejiwatch-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)

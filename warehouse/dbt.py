@@ -139,13 +139,16 @@ def release_duckdb() -> None:
     invocation; call it after invoking dbt another way (e.g. cosmos tasks) in this process."""
     try:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-        env = DuckDBConnectionManager._ENV
+    except ImportError:  # dbt-duckdb not importable: nothing cached
+        return
+    env = DuckDBConnectionManager._ENV
+    try:
         if env is not None:
             env.close()
+    except Exception as exc:  # already closed, or closed by an interrupted invocation
+        log.debug("closing the dbt-duckdb environment: %s", exc)
+    finally:
         DuckDBConnectionManager.close_all_connections()
-    except Exception as exc:  # an older/newer dbt-duckdb without this hook: nothing to release
-        log.debug("could not release dbt-duckdb connections: %s", exc)
 
 
 def run_dbt(args: list[str], *, warehouse: Path | None = None, timeout: float = 900) -> DbtRun:
@@ -163,6 +166,7 @@ def run_dbt(args: list[str], *, warehouse: Path | None = None, timeout: float = 
     with _INVOCATION_LOCK, db.locked(warehouse, timeout=timeout) as path, _warehouse_env(path):
         full_args = _with_project_args(args, path)
         _ensure_landing(path)
+        release_duckdb()  # never reuse a handle an interrupted invocation left behind
         try:
             outcome = dbtRunner().invoke(full_args)
         finally:

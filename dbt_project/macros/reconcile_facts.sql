@@ -13,17 +13,62 @@
     coarsest rounding unit among them (5.75亿 and 5.8亿 agree; 254 and 255 do not; an
     approximate figure counts as shown to its leading digit). A lower bound ("超1300家")
     conflicts with any smaller figure, an upper bound ("不足") with any larger one.
-    value_spread is max - min of all supporting values. -#}
+    value_spread is max - min of all supporting values.
+
+    Incremental (see fct_*.sql): reports_signature fingerprints a grain's supporting reports
+    (bit_xor of their ids' hashes); a run recomputes only grains whose fingerprint changed or
+    that are new, and a post-hook deletes grains left without any current report. -#}
 {% macro reconcile_facts(fact_family) %}
 
 with
 
-reports as (
+current_reports as (
 
     select * from {{ ref('fct_indicator_reports') }}
     where fact_family = '{{ fact_family }}' and not is_superseded
 
 ),
+
+signatures as (
+
+    select
+        fact_id,
+        bit_xor(hash(report_id)) as reports_signature
+    from current_reports
+    group by fact_id
+
+),
+
+{% if is_incremental() %}
+
+    changed as (
+
+        select signatures.fact_id
+        from signatures
+        anti join {{ this }} as existing
+            on
+                signatures.fact_id = existing.fact_id
+                and signatures.reports_signature = existing.reports_signature
+
+    ),
+
+    reports as (
+
+        select current_reports.*
+        from current_reports
+        semi join changed on current_reports.fact_id = changed.fact_id
+
+    ),
+
+{% else %}
+
+    reports as (
+
+        select * from current_reports
+
+    ),
+
+{% endif %}
 
 ranked as (
 
@@ -128,6 +173,7 @@ final as (
         support.value_spread,
         support.min_value,
         support.max_value,
+        signatures.reports_signature,
 
         ---------- chosen evidence
         chosen.evidence_kind,
@@ -141,6 +187,7 @@ final as (
 
     from chosen
     inner join support on chosen.fact_id = support.fact_id
+    inner join signatures on chosen.fact_id = signatures.fact_id
 
 )
 

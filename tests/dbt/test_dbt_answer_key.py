@@ -19,7 +19,7 @@ from conftest import fresh_warehouse, rows
 
 from warehouse import dbt
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 FACT_FIELDS = ("indicator", "level", "measure", "value", "qualifier", "region", "period")
 # Floors under the extractor's measured quality on the replay key (F1 ≈ 0.99 when written).

@@ -1,8 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='report_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
+
 {#- Every report of a figure, whatever its evidence: statements extracted from page text
     (int_indicator_mentions) and counts of enterprise lists in tables
     (int_enterprise_list_counts), with what the marts need to choose between reports: the
     publisher's type and authority and whether a later version of the same URL superseded
-    the page version. Quarantine is applied in the marts, after the facts gate has run. -#}
+    the page version. Quarantine is applied in the marts, after the facts gate has run.
+
+    Incremental: a run (re)writes only the reports that are new or whose is_superseded flag
+    changed (a newer version of their URL arrived), found by comparing narrow keys with this
+    table; the wide evidence columns of history are not rewritten. Portal attributes are read
+    when a report is written: after changing raw.portals, run with --full-refresh. -#}
 
 with
 
@@ -55,6 +69,23 @@ latest_versions as (
     where duplicate_of is null
 
 ),
+
+{% if is_incremental() %}
+
+    changed as (
+
+    -- Reports not in this table yet, or whose superseded flag is no longer what it says.
+        select unioned.mention_id
+        from unioned
+        left join latest_versions on unioned.page_version_id = latest_versions.page_version_id
+        anti join {{ this }} as existing
+            on
+                unioned.mention_id = existing.report_id
+                and existing.is_superseded = not coalesce(latest_versions.is_latest_version, true)
+
+    ),
+
+{% endif %}
 
 reports as (
 
@@ -116,6 +147,9 @@ reports as (
     left join pages on unioned.page_version_id = pages.page_version_id
     left join portals on unioned.portal_id = portals.portal_id
     left join latest_versions on unioned.page_version_id = latest_versions.page_version_id
+    {% if is_incremental() %}
+        semi join changed on unioned.mention_id = changed.mention_id
+    {% endif %}
 
 )
 

@@ -1,7 +1,24 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='report_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "delete from {{ this }} where report_id in
+                (select mention_id from {{ ref('stg_audit__quarantined_mentions') }})"
+        ]
+    )
+}}
+
 {#- The audit trail: one row per reported figure (a statement in a page's text, or a counted
     enterprise list), with its evidence (document, quote and offsets, URL, fetch time, content
     hash) and its keys into every dimension. Reports the facts gate quarantined are left out
-    (they stay listed in audit.quarantined_mentions with the reason). -#}
+    (they stay listed in audit.quarantined_mentions with the reason).
+
+    Incremental: a run writes the reports that are new, no longer quarantined or whose
+    superseded flag changed, and the post-hook deletes what the gate has quarantined since; the
+    evidence of history is not rewritten. After changing a seed, run with --full-refresh. -#}
 
 with
 
@@ -22,6 +39,21 @@ quarantined as (
     select distinct mention_id from {{ ref('stg_audit__quarantined_mentions') }}
 
 ),
+
+{% if is_incremental() %}
+
+    changed as (
+
+        select reports.report_id
+        from reports
+        anti join {{ this }} as existing
+            on
+                reports.report_id = existing.report_id
+                and reports.is_superseded = existing.is_superseded
+
+    ),
+
+{% endif %}
 
 final as (
 
@@ -79,6 +111,9 @@ final as (
             reports.region_name = lookup.region_name
             and reports.region_code is not distinct from lookup.region_code
     anti join quarantined on reports.report_id = quarantined.mention_id
+    {% if is_incremental() %}
+        semi join changed on reports.report_id = changed.report_id
+    {% endif %}
 
 )
 
