@@ -402,8 +402,12 @@ def _cause(error: str | None) -> str:
 # ---------------------------------------------------------------------- public API
 
 
+def _new_run_id() -> str:
+    return f"run-{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
 def begin_run(trigger: str = "cli", *, warehouse: Path | None = None) -> str:
-    run_id = f"run-{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    run_id = _new_run_id()
     landing.begin_run(run_id, trigger, utcnow(), warehouse)
     return run_id
 
@@ -424,6 +428,7 @@ def crawl_portal(
     progress: Progress | None = None,
     warehouse: Path | None = None,
     lander: landing.Lander | None = None,
+    state: PortalState | None = None,
 ) -> PortalResult:
     """Crawl one portal and land its batch in one transaction. Never raises for the portal's faults."""
     t0 = time.perf_counter()
@@ -436,7 +441,7 @@ def crawl_portal(
     if lander is not None:
         crawl.batch.portal_rows = []  # crawl() has landed the whole registry already
     try:
-        crawl.state = landing.load_state(cfg.id, warehouse)
+        crawl.state = state if state is not None else landing.load_state(cfg.id, warehouse)
         crawl.result.phase = "crawling"
         crawl.run()
     except Exception as exc:
@@ -492,8 +497,10 @@ def crawl(
     if unknown:
         raise KeyError(f"unknown portal id(s): {', '.join(unknown)}; known: {', '.join(registry)}")
     own_run = run_id is None
-    run_id = run_id or begin_run(trigger, warehouse=warehouse)
-    landing.land_portals([_portal_row(c) for c in registry.values()], warehouse)
+    run_id = run_id or _new_run_id()
+    # one connection opens the run, lands the registry and reads every portal's state
+    states = landing.prepare_run(run_id if own_run else None, trigger, utcnow(),
+                                 [_portal_row(c) for c in registry.values()], ids, warehouse)
     summary = CrawlSummary(run_id=run_id, outcome="failed")
     lock = threading.Lock()
     with Fetcher(proxy, policy, run_id) as fetcher, landing.Lander(warehouse) as lander, ThreadPoolExecutor(
@@ -501,7 +508,8 @@ def crawl(
     ) as pool:
         futures = {
             pid: pool.submit(crawl_portal, pid, run_id=run_id, portals=registry, fetcher=fetcher,
-                             full=full, progress=progress, warehouse=warehouse, lander=lander)
+                             full=full, progress=progress, warehouse=warehouse, lander=lander,
+                             state=states[pid])
             for pid in ids
         }
         for pid, fut in futures.items():
@@ -511,9 +519,9 @@ def crawl(
                 res = PortalResult(pid, status="failed", reason=f"crash: {type(exc).__name__}: {exc}")
             with lock:
                 summary.portals[pid] = res
-    if own_run:
-        summary.outcome = end_run(run_id, warehouse=warehouse)
-    else:  # the caller closes its run; report what this call saw
+        if own_run:  # closed on the lander's connection, often still open after the last batch
+            summary.outcome = lander.call(lambda con: landing.close_run(con, run_id, utcnow())).result()
+    if not own_run:  # the caller closes its run; report what this call saw
         statuses = {r.status for r in summary.portals.values()}
         summary.outcome = "ok" if statuses == {"ok"} else ("failed" if statuses <= {"failed"} else "partial")
     summary.elapsed_s = time.perf_counter() - t0

@@ -132,13 +132,33 @@ def _sig_rows(con: duckdb.DuckDBPyConnection, ids: set[str] | None = None) -> li
             for r in rows]
 
 
-def _link_duplicates(con: duckdb.DuckDBPyConnection, new_ids: set[str], index: Any = None) -> int:
-    """Link the newly landed pages and their copies on other portals to the earliest copy. ``index``
-    (a scrapers.dedup.RepostIndex of every earlier page) saves reloading all signatures."""
+class _SessionIndex:
+    """The lander's repost index for one connection session, built when a batch first brings pages."""
+
+    def __init__(self) -> None:
+        self.index: Any = None
+
+    def get(self, con: duckdb.DuckDBPyConnection) -> Any:
+        from scrapers.dedup import RepostIndex
+
+        if self.index is None:
+            self.index = RepostIndex(_sig_rows(con))
+        return self.index
+
+    def reset(self) -> None:
+        self.index = None
+
+
+def _link_duplicates(
+    con: duckdb.DuckDBPyConnection, new_ids: set[str], session: _SessionIndex | None = None
+) -> int:
+    """Link the newly landed pages and their copies on other portals to the earliest copy. A
+    ``session`` index (every earlier page of this connection) saves reloading all signatures."""
     from scrapers.dedup import RepostIndex
 
     if not new_ids:
         return 0
+    index = session.get(con) if session is not None else None
     if index is None:
         everything = _sig_rows(con)
         index = RepostIndex([s for s in everything if s.page_version_id not in new_ids])
@@ -183,6 +203,12 @@ class Lander:
         self._queue.put((batch, fut))
         return fut
 
+    def call(self, fn: Any) -> Future[Any]:
+        """Run ``fn(con)`` on the lander's connection after the batches queued before it."""
+        fut: Future[Any] = Future()
+        self._queue.put((fn, fut))
+        return fut
+
     def close(self) -> None:
         self._queue.put(self._STOP)
         self._thread.join()
@@ -201,17 +227,16 @@ class Lander:
             pending = [item]
             try:
                 with connect(self.path) as con:
-                    index = None  # repost index of this connection's session, built on first use
+                    index = _SessionIndex()  # repost index of this connection, built on first use
                     while pending:
-                        batch, fut = pending.pop()
+                        job, fut = pending.pop()
                         try:
-                            if index is None:
-                                from scrapers.dedup import RepostIndex
-
-                                index = RepostIndex(_sig_rows(con))
-                            fut.set_result(_land(con, batch, index))
+                            if isinstance(job, PortalBatch):
+                                fut.set_result(_land(con, job, index))
+                            else:
+                                fut.set_result(job(con))
                         except BaseException as exc:
-                            index = None  # a rolled-back batch may have touched it: rebuild
+                            index.reset()  # a rolled-back batch may have touched it: rebuild
                             fut.set_exception(exc)
                         try:
                             nxt = self._queue.get_nowait()
@@ -227,7 +252,9 @@ class Lander:
                         fut.set_exception(exc)
 
 
-def _land(con: duckdb.DuckDBPyConnection, batch: PortalBatch, index: Any = None) -> LandResult:
+def _land(
+    con: duckdb.DuckDBPyConnection, batch: PortalBatch, index: _SessionIndex | None = None
+) -> LandResult:
     """One batch, one transaction."""
     res = LandResult()
     con.execute("begin transaction")
@@ -279,29 +306,37 @@ def land_portals(rows: list[dict[str, Any]], path: Path | None = None) -> int:
 
 def begin_run(run_id: str, trigger: str, started_at: datetime, path: Path | None = None) -> None:
     with connect(path) as con:
-        # an anti-join instead of INSERT OR IGNORE: the same on DuckDB, and DuckLake has no keys
-        con.execute(
-            "insert into raw.crawl_runs (run_id, started_at, trigger) select ?, ?, ? "
-            "where not exists (select 1 from raw.crawl_runs where run_id = ?)",
-            [run_id, started_at, trigger, run_id],
-        )
+        _begin_run(con, run_id, trigger, started_at)
+
+
+def _begin_run(con: duckdb.DuckDBPyConnection, run_id: str, trigger: str, started_at: datetime) -> None:
+    # an anti-join instead of INSERT OR IGNORE: the same on DuckDB, and DuckLake has no keys
+    con.execute(
+        "insert into raw.crawl_runs (run_id, started_at, trigger) select ?, ?, ? "
+        "where not exists (select 1 from raw.crawl_runs where run_id = ?)",
+        [run_id, started_at, trigger, run_id],
+    )
 
 
 def end_run(run_id: str, finished_at: datetime, path: Path | None = None) -> str:
     """Close a run: outcome ok (every portal ok), failed (every portal failed, or none ran), else partial."""
     with connect(path) as con:
-        rows = con.execute("select status from raw.crawl_run_portals where run_id = ?", [run_id]).fetchall()
-        statuses = [r[0] for r in rows]
-        if statuses and all(s == "ok" for s in statuses):
-            outcome = "ok"
-        elif not statuses or all(s == "failed" for s in statuses):
-            outcome = "failed"
-        else:
-            outcome = "partial"
-        con.execute(
-            "update raw.crawl_runs set finished_at = ?, portals_attempted = ?, outcome = ? where run_id = ?",
-            [finished_at, len(statuses), outcome, run_id],
-        )
+        return close_run(con, run_id, finished_at)
+
+
+def close_run(con: duckdb.DuckDBPyConnection, run_id: str, finished_at: datetime) -> str:
+    rows = con.execute("select status from raw.crawl_run_portals where run_id = ?", [run_id]).fetchall()
+    statuses = [r[0] for r in rows]
+    if statuses and all(s == "ok" for s in statuses):
+        outcome = "ok"
+    elif not statuses or all(s == "failed" for s in statuses):
+        outcome = "failed"
+    else:
+        outcome = "partial"
+    con.execute(
+        "update raw.crawl_runs set finished_at = ?, portals_attempted = ?, outcome = ? where run_id = ?",
+        [finished_at, len(statuses), outcome, run_id],
+    )
     return outcome
 
 
@@ -318,33 +353,51 @@ class PortalState:
 
 
 def load_state(portal_id: str, path: Path | None = None) -> PortalState:
-    state = PortalState()
     with connect(path) as con:
-        for url, pid, chash, etag, lm in con.execute(
-            """select url, page_version_id, content_hash, etag, last_modified from raw.pages
-               where portal_id = ?
-               qualify row_number() over (partition by url order by fetched_at desc) = 1""",
-            [portal_id],
-        ).fetchall():
-            state.pages[url] = {
-                "page_version_id": pid, "content_hash": chash, "etag": etag, "last_modified": lm,
-            }
-        for url, etag, lm, chash, complete in con.execute(
-            """select url, etag, last_modified, content_hash, links_complete from raw.fetches
-               where portal_id = ? and kind = 'list' and status = 200 and error is null
-               qualify row_number() over (partition by url order by requested_at desc) = 1""",
-            [portal_id],
-        ).fetchall():
-            state.lists[url] = {
-                "etag": etag, "last_modified": lm, "content_hash": chash, "complete": complete,
-            }
-        for url, aid, chash, etag in con.execute(
-            """select a.url, a.attachment_id, a.content_hash, f.etag from raw.attachments a
-               left join (select url, etag from raw.fetches where kind = 'attachment' and status = 200
-                          qualify row_number() over (partition by url order by requested_at desc) = 1) f
-               using (url)
-               where a.portal_id = ?""",
-            [portal_id],
-        ).fetchall():
-            state.attachments[url] = {"attachment_id": aid, "content_hash": chash, "etag": etag}
+        return _load_state(con, portal_id)
+
+
+def prepare_run(
+    run_id: str | None, trigger: str, started_at: datetime, portal_rows: list[dict[str, Any]],
+    portal_ids: list[str], path: Path | None = None,
+) -> dict[str, PortalState]:
+    """Start of a crawl in one connection: open the run (when ``run_id`` is given), upsert the
+    registry and read every portal's state. One open/close instead of one per portal: each costs a
+    schema check and a checkpoint, serialised by the warehouse lock."""
+    with connect(path) as con:
+        if run_id:
+            _begin_run(con, run_id, trigger, started_at)
+        _insert(con, "portals", portal_rows, replace=True)
+        return {pid: _load_state(con, pid) for pid in portal_ids}
+
+
+def _load_state(con: duckdb.DuckDBPyConnection, portal_id: str) -> PortalState:
+    state = PortalState()
+    for url, pid, chash, etag, lm in con.execute(
+        """select url, page_version_id, content_hash, etag, last_modified from raw.pages
+           where portal_id = ?
+           qualify row_number() over (partition by url order by fetched_at desc) = 1""",
+        [portal_id],
+    ).fetchall():
+        state.pages[url] = {
+            "page_version_id": pid, "content_hash": chash, "etag": etag, "last_modified": lm,
+        }
+    for url, etag, lm, chash, complete in con.execute(
+        """select url, etag, last_modified, content_hash, links_complete from raw.fetches
+           where portal_id = ? and kind = 'list' and status = 200 and error is null
+           qualify row_number() over (partition by url order by requested_at desc) = 1""",
+        [portal_id],
+    ).fetchall():
+        state.lists[url] = {
+            "etag": etag, "last_modified": lm, "content_hash": chash, "complete": complete,
+        }
+    for url, aid, chash, etag in con.execute(
+        """select a.url, a.attachment_id, a.content_hash, f.etag from raw.attachments a
+           left join (select url, etag from raw.fetches where kind = 'attachment' and status = 200
+                      qualify row_number() over (partition by url order by requested_at desc) = 1) f
+           using (url)
+           where a.portal_id = ?""",
+        [portal_id],
+    ).fetchall():
+        state.attachments[url] = {"attachment_id": aid, "content_hash": chash, "etag": etag}
     return state
