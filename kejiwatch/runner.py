@@ -215,8 +215,8 @@ def run(*, scenario: str = "clean", day: int | None = None, proxy: str | None = 
     prepare_airflow(home)
     dags = load_dags()
     summary = RunSummary()
-    portals = nullcontext(proxy) if proxy else replay_portals(scenario, day)
-    with portals as proxy_url:
+    web = nullcontext(proxy) if proxy else replay_portals(scenario, day)
+    with web as proxy_url:
         if proxy_url:
             os.environ["KEJIWATCH_HTTP_PROXY"] = proxy_url
         summary.scrape = run_dag_test(dags["scrape_portals"],
