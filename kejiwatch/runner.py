@@ -54,6 +54,7 @@ class RunSummary:
     gates: dict[str, str] = field(default_factory=dict)
     marts_path: str = ""
     marts_fingerprint: str = ""
+    marts_tables: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -143,30 +144,42 @@ def run_dag_test(dag: Any, run_conf: dict[str, Any] | None = None) -> DagOutcome
 
 # --- outcome readers ----------------------------------------------------------------------------
 
-def read_published_marts(path: Path | None = None) -> tuple[dict[str, int], str]:
-    """Row counts of the three fact tables in the published file, and a content fingerprint
-    over every fct_/dim_ table (order-independent), so two runs can be compared."""
+# Bookkeeping columns that change on every crawl without any change in the data: the registry
+# row of a portal is re-landed with a fresh updated_at each run (see the crawler's land_portals).
+VOLATILE_COLUMNS = {"dim_source": {"updated_at"}}
+
+
+def read_published_marts(path: Path | None = None) -> tuple[dict[str, int], str, dict[str, str]]:
+    """Row counts of the three fact tables in the published file, a content fingerprint over
+    every fct_/dim_ table (order-independent, bookkeeping columns left out) and the digest of
+    each table, so two runs can be compared."""
     import duckdb
 
     path = Path(path or settings.marts_path())
     if not path.exists():
-        return {}, ""
+        return {}, "", {}
     facts: dict[str, int] = {}
-    digest = hashlib.sha256()
+    tables: dict[str, str] = {}
     with duckdb.connect(str(path), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
+        names = [r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = 'main' "
             "and (table_name like 'fct\\_%' escape '\\' or table_name like 'dim\\_%' escape '\\') "
             "order by 1").fetchall()]
         for family, table in FACT_TABLES.items():
-            if table in tables:
+            if table in names:
                 facts[family] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
-        for table in tables:
-            row = con.execute(
-                f'select count(*), coalesce(md5(string_agg(cast(t as varchar), chr(10) '
-                f'order by cast(t as varchar))), \'\') from main."{table}" t').fetchone()
-            digest.update(f"{table}:{row[0]}:{row[1]}\n".encode())
-    return facts, digest.hexdigest()[:16]
+        for table in names:
+            skip = VOLATILE_COLUMNS.get(table, set())
+            columns = [r[0] for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'main' "
+                "and table_name = ? order by ordinal_position", [table]).fetchall() if r[0] not in skip]
+            row_sql = "cast(row(" + ", ".join(f'"{c}"' for c in columns) + ") as varchar)"
+            count, digest = con.execute(
+                f"select count(*), coalesce(md5(string_agg({row_sql}, chr(10) order by {row_sql})), '') "
+                f'from main."{table}"').fetchone()
+            tables[table] = f"{count}:{digest[:12]}"
+    fingerprint = hashlib.sha256("".join(f"{t}={d}\n" for t, d in sorted(tables.items())).encode())
+    return facts, fingerprint.hexdigest()[:16], tables
 
 
 def _gate_verdict(result: Any) -> str:
@@ -235,6 +248,6 @@ def run(*, scenario: str = "clean", day: int | None = None, proxy: str | None = 
         publication = summary.build.xcoms.get("publish")
         if publication is not None:
             summary.marts_path = str(settings.marts_path())
-    summary.facts, summary.marts_fingerprint = read_published_marts()
+    summary.facts, summary.marts_fingerprint, summary.marts_tables = read_published_marts()
     summary.seconds = time.perf_counter() - started
     return summary

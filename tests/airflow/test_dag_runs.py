@@ -51,5 +51,8 @@ def test_kejiwatch_run_twice_through_dag_test(isolated_warehouse, tmp_path):
     assert second["ok"], second
     assert second["pages_landed"] == 0
     assert second["scrape"]["task_states"]["announce"] == "skipped"  # nothing new: no event
+    changed = {t: (d, second["marts_tables"].get(t)) for t, d in first["marts_tables"].items()
+               if second["marts_tables"].get(t) != d}
+    assert not changed, changed
     assert second["marts_fingerprint"] == first["marts_fingerprint"]
     assert second["facts"] == first["facts"]
