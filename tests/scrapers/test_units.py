@@ -129,3 +129,45 @@ def test_attachments_are_sniffed_from_bytes_and_corrupt_files_keep_their_cause()
     assert broken.status == "failed" and broken.error and broken.error.startswith("xlsx unreadable")
     error_page = parse_attachment(b"<html><body>404</body></html>", "pdf")
     assert error_page.status == "failed" and "HTML page" in error_page.error
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "start", "second", "third"),
+    [
+        ("trs_index", {}, "http://h/kjzx/tzgg/index.html", "http://h/kjzx/tzgg/index_1.html",
+         "http://h/kjzx/tzgg/index_2.html"),
+        ("trs_index", {"first": 2}, "http://h/c1/list_gsgg.shtml", "http://h/c1/list_gsgg_2.shtml",
+         "http://h/c1/list_gsgg_3.shtml"),
+        ("query_page", {}, "http://h/news/list.aspx", "http://h/news/list.aspx?page=2",
+         "http://h/news/list.aspx?page=3"),
+        ("destoon", {}, "http://h/news/list-5.html", "http://h/news/list-5-2.html", "http://h/news/list-5-3.html"),
+        ("discuz_archiver", {}, "http://h/archiver/?fid-2.html", "http://h/archiver/?fid-2.html&page=2",
+         "http://h/archiver/?fid-2.html&page=3"),
+    ],
+)
+def test_pagination_rules(kind: str, extra: dict, start: str, second: str, third: str) -> None:
+    from scrapers.listing import nth_page_url
+    from scrapers.registry import PortalConfig
+
+    cfg = PortalConfig(id="p", name="p", publisher_type="city_bureau", start_urls=[start],
+                       pagination={"kind": kind, **extra}, article_url_pattern=".")
+    assert [nth_page_url(start, n, cfg, "") for n in range(3)] == [start, second, third]
+
+
+def test_hanweb_pages_come_from_the_announced_dataproxy_and_links_from_cdata() -> None:
+    from scrapers.listing import article_links, nth_page_url, page_count
+    from scrapers.registry import PortalConfig
+
+    start = "http://h/col/col1229/index.html"
+    cfg = PortalConfig(id="p", name="p", publisher_type="city_bureau", start_urls=[start],
+                       pagination={"kind": "hanweb_datastore"}, article_url_pattern=r"/art/.*\.html$")
+    html = ('<div id="201229"><script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/'
+            'jpage/dataproxy.jsp?page=1&columnid=1229&unitid=201229"></a>]]></nextgroup><recordset>'
+            "<record><![CDATA[<li><a href='/art/2025/10/28/art_1229_1.html' title='完整标题'>截断…</a>"
+            "</li>]]></record></recordset></datastore></script></div><a href='http://elsewhere/art/x.html'>x</a>")
+    links = article_links(html, start, cfg)
+    assert [(lk.url, lk.title) for lk in links] == [("http://h/art/2025/10/28/art_1229_1.html", "完整标题")]
+    assert nth_page_url(start, 1, cfg, html) == (
+        "http://h/module/web/jpage/dataproxy.jsp?columnid=1229&unitid=201229&page=2"
+    )
+    assert page_count("<datastore><totalpage>3</totalpage></datastore>", cfg) == 3
