@@ -182,9 +182,6 @@ def run_dbt(args: list[str], *, warehouse: Path | None = None, timeout: float = 
     return run
 
 
-_release_duckdb = release_duckdb  # the name dags/kejiwatch_common/dbt.py imported first
-
-
 def declared_packages() -> list[Any]:
     """The packages dbt_project declares (packages.yml or dependencies.yml); none today."""
     found: list[Any] = []

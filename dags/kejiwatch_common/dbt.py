@@ -80,9 +80,9 @@ def release_warehouse_lock(context: Any, *_: Any) -> None:
     # dbt-duckdb caches its DuckDB handle per process (dbt-labs/dbt-core#11980): close it before
     # letting the next writer in, or a gate in this same process could not open the file.
     try:
-        from warehouse.dbt import _release_duckdb
+        from warehouse.dbt import release_duckdb
 
-        _release_duckdb()
+        release_duckdb()
     finally:
         lock.release(force=True)
 
