@@ -12,6 +12,7 @@ from typing import Any
 import great_expectations.expectations as gxe
 
 from expectations.rules import rule
+from expectations.suites.common import flag_is
 
 
 def suites(th: dict[str, Any]) -> dict[str, list[Any]]:
@@ -48,21 +49,17 @@ def suites(th: dict[str, Any]) -> dict[str, list[Any]]:
                 severity="warning",
                 description="every landed page has a non-empty body text",
             ),
-            rule(
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="decode_ok", value_set=[True], mostly=t["decoded_share_warn"]
-                ),
-                name="landing.decoded_share_warn",
-                severity="warning",
-                description=f"at least {t['decoded_share_warn']:.0%} of pages decoded cleanly",
-            ),
-            rule(
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="decode_ok", value_set=[True], mostly=t["decoded_share_error"]
-                ),
-                name="landing.decoded_share",
-                severity="error",
-                description=f"at least {t['decoded_share_error']:.0%} of pages decoded cleanly",
+            *(
+                rule(
+                    flag_is("decode_ok", True, mostly=t[f"decoded_share_{level}"]),
+                    name=name,
+                    severity=severity,
+                    description=f"at least {t[f'decoded_share_{level}']:.0%} of pages decoded cleanly",
+                )
+                for level, severity, name in (
+                    ("warn", "warning", "landing.decoded_share_warn"),
+                    ("error", "error", "landing.decoded_share"),
+                )
             ),
             rule(
                 gxe.ExpectColumnValuesToNotBeNull(column="published_at", mostly=t["published_share_warn"]),
@@ -71,7 +68,7 @@ def suites(th: dict[str, Any]) -> dict[str, list[Any]]:
                 description=f"at least {t['published_share_warn']:.0%} of pages carry a publish date",
             ),
             rule(
-                gxe.ExpectColumnValuesToBeInSet(column="published_in_future", value_set=[False]),
+                flag_is("published_in_future", False),
                 name="landing.publish_date_not_future",
                 severity="warning",
                 description="no page's publish date lies in the future",

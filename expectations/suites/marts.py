@@ -13,6 +13,7 @@ from typing import Any
 import great_expectations.expectations as gxe
 
 from expectations.rules import rule
+from expectations.suites.common import at_least, flag_is
 
 
 def suites(th: dict[str, Any]) -> dict[str, list[Any]]:
@@ -20,15 +21,13 @@ def suites(th: dict[str, Any]) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {
         "tables": [
             rule(
-                gxe.ExpectColumnValuesToBeInSet(column="present", value_set=[True]),
+                flag_is("present", True),
                 name="marts.table_present",
                 severity="error",
                 description="every required or previously published marts table exists",
             ),
             rule(
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="row_count", column_B="min_allowed", or_equal=True
-                ),
+                at_least("row_count", "min_allowed"),
                 name="marts.row_count_not_collapsing",
                 severity="error",
                 description=f"no table lost over {m['max_row_drop']:.0%} of its rows since last publication",
@@ -42,10 +41,9 @@ def suites(th: dict[str, Any]) -> dict[str, list[Any]]:
                 description="the newest document's publish time can be read from the marts",
             ),
             rule(
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="newest_document_at",
-                    column_B="previous_newest_document_at",
-                    or_equal=True,
+                at_least(
+                    "newest_document_at",
+                    "previous_newest_document_at",
                     ignore_row_if="either_value_is_missing",
                 ),
                 name="marts.freshness_not_regressing",
@@ -78,7 +76,7 @@ def suites(th: dict[str, Any]) -> dict[str, list[Any]]:
     ]
     out["tables"].append(
         rule(
-            gxe.ExpectColumnValuesToBeInSet(column="grain_columns_present", value_set=[True]),
+            flag_is("grain_columns_present", True),
             name="marts.grain_columns_present",
             severity="error",
             description="every fact mart has the columns of its conformed grain",
