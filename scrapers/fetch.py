@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -34,6 +35,7 @@ from tenacity import (
 from scrapers.blocked import blocked_reason
 from scrapers.decode import Decoded, decode
 from scrapers.politeness import USER_AGENT, HostLimiter, Robots
+from scrapers.shared_limiter import SharedHostLimiter, default_state_dir
 
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
@@ -57,6 +59,10 @@ class FetchPolicy:
     max_retry_after: float = 60.0  # a Retry-After beyond this is capped, not obeyed blindly
     max_redirects: int = 5
     rate: float | None = None  # requests/s per host, overriding every portal's rate_limit
+    # The host's spacing holds across processes on this machine (a state file per host under
+    # ``politeness_dir``, default <data dir>/politeness); False keeps it to this process only.
+    shared_limits: bool = True
+    politeness_dir: str | None = None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> FetchPolicy:
@@ -109,9 +115,9 @@ class FetchResult:
 
 
 class HostClient:
-    def __init__(self, host: str, rate: float, proxy: str | None) -> None:
+    def __init__(self, host: str, rate: float, proxy: str | None, limits_dir: Path | None = None) -> None:
         self.host = host
-        self.limiter = HostLimiter(rate)
+        self.limiter = SharedHostLimiter(host, rate, limits_dir) if limits_dir else HostLimiter(rate)
         self.session = requests.Session()
         self.session.trust_env = False  # only our proxy setting, never a stray env proxy
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=8, max_retries=0)
@@ -152,6 +158,9 @@ class Fetcher:
         self.run_id = run_id
         self._hosts: dict[str, HostClient] = {}
         self._lock = threading.Lock()
+        self.limits_dir: Path | None = None
+        if self.policy.shared_limits:
+            self.limits_dir = Path(self.policy.politeness_dir or default_state_dir())
 
     def close(self) -> None:
         for client in self._hosts.values():
@@ -170,7 +179,7 @@ class Fetcher:
         with self._lock:
             client = self._hosts.get(host)
             if client is None:
-                client = self._hosts[host] = HostClient(host, rate, self.proxy)
+                client = self._hosts[host] = HostClient(host, rate, self.proxy, self.limits_dir)
             else:
                 client.limiter.slow_down(1.0 / rate)
         return client
