@@ -256,746 +256,499 @@ def count(
 Stmt = Callable[[Ctx], tuple[str, list[dict[str, Any]]]]
 
 
-def s_turnover(c: Ctx):
-    m, v = money(c, 8, 40, key="turnover")
-    g, gv = pct(c, -12, 45, key="turnover_growth")
+@dataclass(frozen=True)
+class Figure:
+    """A drawn figure: how the sentence writes it and the fact it makes (value, unit, qualifier)."""
+
+    text: str
+    value: float | int
+    unit: str = "count"
+    qual: str = "exact"
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One random figure of a pattern, named for the templates. `floor` and `region` name earlier
+    draws; `period` is a template (`{year}`, `{pub:%Y-%m}`) of the sentence's fields."""
+
+    name: str
+    kind: str  # count | money | pct | int
+    lo: float
+    hi: float
+    opts: tuple[tuple[str, Any], ...] = ()
+
+    def into(self, c: Ctx, env: dict[str, Any]) -> None:
+        opts = dict(self.opts)
+        if "floor" in opts:
+            opts["floor"] = env[opts["floor"]].value
+        if "region" in opts:
+            opts["region"] = env[opts["region"]]
+        if "period" in opts:
+            opts["period"] = opts["period"].format(**fields(c, env))
+        if self.kind == "count":
+            text, n, qual = count(c, int(self.lo), int(self.hi), **opts)
+            env[self.name] = Figure(text, n, "count", qual)
+        elif self.kind == "money":
+            text, v = money(c, self.lo, self.hi, **opts)
+            env[self.name] = Figure(text, v, "yuan")
+        elif self.kind == "pct":
+            text, p = pct(c, self.lo, self.hi, **opts)
+            env[self.name] = Figure(text, p, "percent")
+        else:  # a number in the text that is no indicator
+            env[self.name] = str(c.rng.randint(int(self.lo), int(self.hi)))
+
+
+def count_of(name: str, lo: int, hi: int, **opts: Any) -> Draw:
+    """A count (see `count`)."""
+    return Draw(name, "count", lo, hi, tuple(opts.items()))
+
+
+def money_of(name: str, lo: float, hi: float, **opts: Any) -> Draw:
+    """An amount of money (see `money`)."""
+    return Draw(name, "money", lo, hi, tuple(opts.items()))
+
+
+def pct_of(name: str, lo: float = 5, hi: float = 45, **opts: Any) -> Draw:
+    """A percentage (see `pct`)."""
+    return Draw(name, "pct", lo, hi, tuple(opts.items()))
+
+
+def int_of(name: str, lo: int, hi: int) -> Draw:
+    """A plain integer of the text (not labelled)."""
+    return Draw(name, "int", lo, hi)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """Sub-regions named by the sentence (`c.subs`): one chosen, or several distinct ones."""
+
+    names: tuple[str, ...]
+
+    def into(self, c: Ctx, env: dict[str, Any]) -> None:
+        if len(self.names) == 1:
+            env[self.names[0]] = c.rng.choice(c.subs)
+        else:
+            env.update(zip(self.names, c.rng.sample(c.subs, len(self.names)), strict=True))
+
+
+@dataclass(frozen=True)
+class F:
+    """A fact a sentence states: `quote`, `region` and `period` are templates of its fields, `figure`
+    names the draw that carries value, unit and qualifier."""
+
+    quote: str
+    indicator: str
+    measure: str
+    figure: str
+    level: str = "unspecified"
+    period: str = "{period}"
+    region: str = "{region}"
+
+
+YEAR_END = "asof:{year}-12-31"
+
+
+def fields(c: Ctx, env: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "per": c.per,
+        "rw": c.rw,
+        "year": c.year,
+        "pub": c.pub,
+        "period": c.period,
+        "region": c.region,
+        **{k: v.text if isinstance(v, Figure) else v for k, v in env.items()},
+    }
+
+
+def draw(c: Ctx, draws: tuple[Draw | Pick, ...]) -> dict[str, Any]:
+    env: dict[str, Any] = {}
+    for d in draws:
+        d.into(c, env)
+    return env
+
+
+def render(
+    c: Ctx, env: dict[str, Any], text: str, facts: tuple[F, ...] = ()
+) -> tuple[str, list[dict[str, Any]]]:
+    """The one renderer of the bank: the sentence and its labelled facts from the drawn figures."""
+    fs = fields(c, env)
+    out = []
+    for f in facts:
+        fig = env[f.figure]
+        out.append(
+            fact(
+                f.quote.format(**fs),
+                f.indicator,
+                f.measure,
+                fig.value,
+                f.region.format(**fs),
+                f.period.format(**fs),
+                fig.unit,
+                fig.qual,
+                f.level,
+            )
+        )
+    return text.format(**fs), out
+
+
+@dataclass(frozen=True, eq=False)  # identity: SAME_FIGURE and the rotations hold patterns
+class Pattern:
+    """A statement of the bank as data: figures drawn in order, the sentence, the facts it states."""
+
+    draws: tuple[Draw | Pick, ...]
+    text: str
+    facts: tuple[F, ...] = ()
+
+    def __call__(self, c: Ctx) -> tuple[str, list[dict[str, Any]]]:
+        return render(c, draw(c, self.draws), self.text, self.facts)
+
+
+TURNOVER, TURNOVER_GROWTH = "tech_contract_turnover", "growth_pct"
+TURNOVER_DRAWS = (money_of("m", 8, 40, key="turnover"), pct_of("g", -12, 45, key="turnover_growth"))
+
+
+def s_turnover(c: Ctx) -> tuple[str, list[dict[str, Any]]]:
+    env = draw(c, TURNOVER_DRAWS)
     name = c.rng.choice(["技术合同成交额", "技术合同成交额", "技术合同交易额", "技术交易额"])
-    head = f"{name}达到{m}" if gv >= 0 else f"{name}{m}"
-    change = f"同比增长{g}%" if gv >= 0 else f"同比下降{abs(gv)}%"
-    lead = f"{c.per}，{c.rw}" if gv >= 0 else f"受重大项目结转影响，{c.per}{c.rw}"
-    return (
-        f"{lead}{head}，{change}。",
-        [
-            fact(head, "tech_contract_turnover", "amount", v, c.region, c.period, "yuan"),
-            fact(
-                f"{head}，{change}", "tech_contract_turnover", "growth_pct", gv, c.region, c.period, "percent"
-            ),
-        ],
+    m, g, up = env["m"].text, env["g"], env["g"].value >= 0
+    env["head"] = f"{name}达到{m}" if up else f"{name}{m}"
+    env["change"] = f"同比增长{g.text}%" if up else f"同比下降{abs(g.value)}%"
+    env["lead"] = f"{c.per}，{c.rw}" if up else f"受重大项目结转影响，{c.per}{c.rw}"
+    return render(
+        c,
+        env,
+        "{lead}{head}，{change}。",
+        (F("{head}", TURNOVER, "amount", "m"), F("{head}，{change}", TURNOVER, TURNOVER_GROWTH, "g")),
     )
 
 
-def s_turnover_growth_first(c: Ctx):
-    m, v = money(c, 8, 40, key="turnover")
-    g, gv = pct(c, -12, 45, key="turnover_growth")
-    if gv < 0:
+def s_turnover_growth_first(c: Ctx) -> tuple[str, list[dict[str, Any]]]:
+    env = draw(c, TURNOVER_DRAWS)
+    if env["g"].value < 0:
         return s_turnover(c)
-    head = f"技术合同成交额同比增长{g}%"
-    return (
-        f"{c.per}，{c.rw}{head}，达到{m}，增速高于上年同期。",
-        [
-            fact(f"{head}，达到{m}", "tech_contract_turnover", "amount", v, c.region, c.period, "yuan"),
-            fact(head, "tech_contract_turnover", "growth_pct", gv, c.region, c.period, "percent"),
-        ],
+    return render(
+        c,
+        env,
+        "{per}，{rw}技术合同成交额同比增长{g}%，达到{m}，增速高于上年同期。",
+        (
+            F("技术合同成交额同比增长{g}%，达到{m}", TURNOVER, "amount", "m"),
+            F("技术合同成交额同比增长{g}%", TURNOVER, TURNOVER_GROWTH, "g"),
+        ),
     )
 
 
-def s_turnover_shixian(c: Ctx):
-    m, v = money(c, 8, 40, key="turnover")
-    return (
-        f"{c.per}，{c.rw}实现技术合同成交额{m}，技术合同登记服务实现县（市）区全覆盖。",
-        [fact(f"实现技术合同成交额{m}", "tech_contract_turnover", "amount", v, c.region, c.period, "yuan")],
-    )
+s_turnover_shixian = Pattern(
+    (money_of("m", 8, 40, key="turnover"),),
+    "{per}，{rw}实现技术合同成交额{m}，技术合同登记服务实现县（市）区全覆盖。",
+    (F("实现技术合同成交额{m}", TURNOVER, "amount", "m"),),
+)
+s_sme_pre = Pattern(
+    (count_of("n", 150, 900, key="sme_new", qualified=False),),
+    "{per}，{rw}新培育{n}科技型中小企业，科技企业“微成长、小升高、高壮大”梯次培育成效明显。",
+    (F("新培育{n}科技型中小企业", "tech_sme", "new", "n"),),
+)
+s_hitech_pre = Pattern(
+    (
+        count_of("n", 40, 400, qualified=False, key="hitech_new"),
+        count_of("t", 200, 1500, key="hitech_total", floor="n"),
+    ),
+    "{per}，{rw}新认定{n}高新技术企业，总量达到{t}。",
+    (
+        F("新认定{n}高新技术企业", "high_tech", "new", "n"),
+        F("新认定{n}高新技术企业，总量达到{t}", "high_tech", "total", "t"),
+    ),
+)
+s_contract_count = Pattern(
+    (
+        count_of("n", 300, 1800, unit="项", chinese=False, key="contract_count"),
+        money_of("m", 8, 40, key="turnover"),
+    ),
+    "{per}，{rw}共登记技术合同{n}，成交额{m}，平均每项合同金额较上年有所提高。",
+    (
+        F("登记技术合同{n}", "tech_contract_count", "count", "n"),
+        F("技术合同{n}，成交额{m}", TURNOVER, "amount", "m"),
+    ),
+)
+s_registered = Pattern(
+    (money_of("m", 2, 20, key="registered"), int_of("x", 52, 130)),
+    "{per}，{rw}完成技术合同登记额{m}，完成年度目标任务的{x}%。",
+    (F("完成技术合同登记额{m}", "tech_contract_registered", "amount", "m"),),
+)
+s_turnover_subs = Pattern(
+    (
+        Pick(("a", "b")),
+        money_of("m1", 8, 40, key="turnover", region="a"),
+        money_of("m2", 8, 40, key="turnover", region="b"),
+    ),
+    "{per}，{a}、{b}技术合同成交额分别为{m1}和{m2}。",
+    (
+        F("技术合同成交额分别为{m1}", TURNOVER, "amount", "m1", region="{a}"),
+        F("技术合同成交额分别为{m1}和{m2}", TURNOVER, "amount", "m2", region="{b}"),
+    ),
+)
+s_sme = Pattern(
+    (
+        count_of("n", 150, 900, key="sme_new"),
+        count_of("t", 900, 4000, qualified=False, key="sme_total", floor="n"),
+    ),
+    "{per}，{rw}新增科技型中小企业{n}，总数达到{t}。",
+    (
+        F("新增科技型中小企业{n}", "tech_sme", "new", "n"),
+        F("新增科技型中小企业{n}，总数达到{t}", "tech_sme", "total", "t"),
+    ),
+)
+s_sme_ruku = Pattern(
+    (count_of("n", 150, 900, qualified=False, key="sme_new"), pct_of("g", 8, 60)),
+    "{per}，{rw}科技型中小企业评价入库{n}，同比增长{g}%，入库数量创历史新高。",
+    (
+        F("科技型中小企业评价入库{n}", "tech_sme", "new", "n"),
+        F("科技型中小企业评价入库{n}，同比增长{g}%", "tech_sme", "growth_pct", "g"),
+    ),
+)
+s_sme_national = Pattern(
+    (count_of("n", 300, 2500, key="sme_total", period="{year}"),),
+    "截至{year}年底，{rw}共有国家科技型中小企业{n}。",
+    (F("共有国家科技型中小企业{n}", "tech_sme", "total", "n", "national", YEAR_END),),
+)
+s_hitech = Pattern(
+    (
+        count_of("n", 40, 400, qualified=False, key="hitech_new"),
+        count_of("t", 200, 1500, key="hitech_total", floor="n"),
+        pct_of("g", 5, 30),
+    ),
+    "{per}，{rw}新认定高新技术企业{n}，有效期内高新技术企业总数达到{t}，同比增长{g}%。",
+    (
+        F("新认定高新技术企业{n}", "high_tech", "new", "n"),
+        F("有效期内高新技术企业总数达到{t}", "high_tech", "total", "t"),
+        F("有效期内高新技术企业总数达到{t}，同比增长{g}%", "high_tech", "growth_pct", "g"),
+    ),
+)
+s_hitech_applied = Pattern(
+    (count_of("n", 30, 300),),
+    "{per}，{rw}组织{n}企业申报高新技术企业，申报数量为近年来最多。",
+    (F("组织{n}企业申报高新技术企业", "high_tech", "applied", "n"),),
+)
+s_gaoqi = Pattern(
+    (count_of("t", 150, 1200, key="hitech_total", period="{pub:%Y-%m}"),),
+    "截至目前，{rw}高企数量达到{t}，较“十三五”末实现翻番。",
+    (F("高企数量达到{t}", "high_tech", "total", "t", period=ASOF_PUB),),
+)
+s_chuying_gazelle = Pattern(
+    (
+        count_of("a", 10, 80, qualified=False),
+        count_of("b", 3, 30, qualified=False),
+        count_of("u", 1, 2, scaled=False, qualified=False),
+    ),
+    "{per}，{rw}新认定雏鹰企业{a}、瞪羚企业{b}、独角兽企业{u}。",
+    (
+        F("新认定雏鹰企业{a}", "chuying", "new", "a"),
+        F("瞪羚企业{b}", "gazelle", "new", "b"),
+        F("独角兽企业{u}", "unicorn", "new", "u"),
+    ),
+)
+s_chuying_gazelle_joint = Pattern(
+    (count_of("n", 30, 260),),
+    "{per}，{rw}雏鹰瞪羚企业总数达到{n}，梯度培育体系基本形成。",
+    (F("雏鹰瞪羚企业总数达到{n}", "chuying_gazelle", "total", "n"),),
+)
+s_new_economy = Pattern(
+    (count_of("n", 60, 400),),
+    "截至{year}年底，{rw}雏鹰、瞪羚、独角兽等新经济企业达到{n}。",
+    (F("雏鹰、瞪羚、独角兽等新经济企业达到{n}", "new_economy", "total", "n", period=YEAR_END),),
+)
+s_little_giant = Pattern(
+    (count_of("n", 3, 25, qualified=False), count_of("t", 20, 90, qualified=False, floor="n")),
+    "{per}，{rw}{n}企业入选国家级专精特新“小巨人”企业名单，累计达到{t}。",
+    (
+        F("{n}企业入选国家级专精特新“小巨人”企业", "little_giant", "new", "n", "national"),
+        F("专精特新“小巨人”企业名单，累计达到{t}", "little_giant", "total", "t", "national"),
+    ),
+)
+s_specialized = Pattern(
+    (count_of("n", 20, 200),),
+    "{per}，{rw}新认定省级专精特新中小企业{n}。",
+    (F("新认定省级专精特新中小企业{n}", "specialized_sme", "new", "n", "provincial"),),
+)
+s_leader = Pattern(
+    (count_of("n", 3, 40, qualified=False),),
+    "目前，{rw}共有科技领军企业{n}，带动上下游配套企业300余家。",
+    (F("共有科技领军企业{n}", "tech_leader", "total", "n", period=ASOF_PUB),),
+)
+s_pool = Pattern(
+    (count_of("n", 300, 3000),),
+    "{per}，{rw}科技型企业培育库入库企业达到{n}。",
+    (F("科技型企业培育库入库企业达到{n}", "tech_enterprise_pool", "total", "n"),),
+)
+s_champion = Pattern(
+    (count_of("n", 2, 15, qualified=False),),
+    "截至{year}年底，{rw}拥有国家级制造业单项冠军企业{n}。",
+    (F("拥有国家级制造业单项冠军企业{n}", "single_champion", "total", "n", "national", YEAR_END),),
+)
+s_ip_demo = Pattern(
+    (count_of("n", 2, 20, qualified=False), pct_of("g")),
+    "{per}，{rw}新增国家知识产权示范企业{n}，发明专利授权量同比增长{g}%。",
+    (F("新增国家知识产权示范企业{n}", "ip_demo", "new", "n", "national"),),
+)
+s_rd_active = Pattern(
+    (count_of("n", 80, 900), int_of("x", 31, 62)),
+    "{per}，{rw}有研发活动的规上工业企业{n}，占规上工业企业的{x}%。",
+    (F("有研发活动的规上工业企业{n}", "rd_active_enterprise", "total", "n"),),
+)
+s_keylab = Pattern(
+    (
+        count_of("n", 2, 20, unit="个", qualified=False),
+        count_of("t", 20, 160, unit="个", qualified=False, floor="n"),
+    ),
+    "{per}，{rw}新增省级重点实验室{n}，累计达到{t}。",
+    (
+        F("新增省级重点实验室{n}", "key_lab", "new", "n", "provincial"),
+        F("新增省级重点实验室{n}，累计达到{t}", "key_lab", "total", "t", "provincial"),
+    ),
+)
 
 
-def s_sme_pre(c: Ctx):
-    n, nv, q = count(c, 150, 900, key="sme_new", qualified=False)
-    return (
-        f"{c.per}，{c.rw}新培育{n}科技型中小企业，科技企业“微成长、小升高、高壮大”梯次培育成效明显。",
-        [fact(f"新培育{n}科技型中小企业", "tech_sme", "new", nv, c.region, c.period, qual=q)],
-    )
-
-
-def s_hitech_pre(c: Ctx):
-    n, nv, q = count(c, 40, 400, qualified=False, key="hitech_new")
-    t, tv, tq = count(c, 200, 1500, key="hitech_total", floor=nv)
-    return (
-        f"{c.per}，{c.rw}新认定{n}高新技术企业，总量达到{t}。",
-        [
-            fact(f"新认定{n}高新技术企业", "high_tech", "new", nv, c.region, c.period, qual=q),
-            fact(
-                f"新认定{n}高新技术企业，总量达到{t}", "high_tech", "total", tv, c.region, c.period, qual=tq
-            ),
-        ],
-    )
-
-
-def s_contract_count(c: Ctx):
-    n, nv, q = count(c, 300, 1800, "项", chinese=False, key="contract_count")
-    m, v = money(c, 8, 40, key="turnover")
-    return (
-        f"{c.per}，{c.rw}共登记技术合同{n}，成交额{m}，平均每项合同金额较上年有所提高。",
-        [
-            fact(f"登记技术合同{n}", "tech_contract_count", "count", nv, c.region, c.period, qual=q),
-            fact(
-                f"技术合同{n}，成交额{m}", "tech_contract_turnover", "amount", v, c.region, c.period, "yuan"
-            ),
-        ],
-    )
-
-
-def s_registered(c: Ctx):
-    m, v = money(c, 2, 20, key="registered")
-    x = c.rng.randint(52, 130)
-    head = f"完成技术合同登记额{m}"
-    return (
-        f"{c.per}，{c.rw}{head}，完成年度目标任务的{x}%。",
-        [
-            fact(head, "tech_contract_registered", "amount", v, c.region, c.period, "yuan"),
-        ],
-    )
-
-
-def s_turnover_subs(c: Ctx):
-    a, b = c.rng.sample(c.subs, 2)
-    m1, v1 = money(c, 8, 40, key="turnover", region=a)
-    m2, v2 = money(c, 8, 40, key="turnover", region=b)
-    head = f"技术合同成交额分别为{m1}"
-    return (
-        f"{c.per}，{a}、{b}{head}和{m2}。",
-        [
-            fact(head, "tech_contract_turnover", "amount", v1, a, c.period, "yuan"),
-            fact(f"{head}和{m2}", "tech_contract_turnover", "amount", v2, b, c.period, "yuan"),
-        ],
-    )
-
-
-def s_sme(c: Ctx):
-    n, nv, q = count(c, 150, 900, key="sme_new")
-    t, tv, tq = count(c, 900, 4000, qualified=False, key="sme_total", floor=nv)
-    return (
-        f"{c.per}，{c.rw}新增科技型中小企业{n}，总数达到{t}。",
-        [
-            fact(f"新增科技型中小企业{n}", "tech_sme", "new", nv, c.region, c.period, qual=q),
-            fact(f"新增科技型中小企业{n}，总数达到{t}", "tech_sme", "total", tv, c.region, c.period, qual=tq),
-        ],
-    )
-
-
-def s_sme_ruku(c: Ctx):
-    n, nv, q = count(c, 150, 900, qualified=False, key="sme_new")
-    g, gv = pct(c, 8, 60)
-    return (
-        f"{c.per}，{c.rw}科技型中小企业评价入库{n}，同比增长{g}%，入库数量创历史新高。",
-        [
-            fact(f"科技型中小企业评价入库{n}", "tech_sme", "new", nv, c.region, c.period, qual=q),
-            fact(
-                f"科技型中小企业评价入库{n}，同比增长{g}%",
-                "tech_sme",
-                "growth_pct",
-                gv,
-                c.region,
-                c.period,
-                "percent",
-            ),
-        ],
-    )
-
-
-def s_sme_national(c: Ctx):
-    n, nv, q = count(c, 300, 2500, key="sme_total", period=str(c.year))
-    return (
-        f"截至{c.year}年底，{c.rw}共有国家科技型中小企业{n}。",
-        [
-            fact(
-                f"共有国家科技型中小企业{n}",
-                "tech_sme",
-                "total",
-                nv,
-                c.region,
-                f"asof:{c.year}-12-31",
-                qual=q,
-                level="national",
-            ),
-        ],
-    )
-
-
-def s_hitech(c: Ctx):
-    n, nv, q = count(c, 40, 400, qualified=False, key="hitech_new")
-    t, tv, tq = count(c, 200, 1500, key="hitech_total", floor=nv)
-    g, gv = pct(c, 5, 30)
-    total = f"有效期内高新技术企业总数达到{t}"
-    return (
-        f"{c.per}，{c.rw}新认定高新技术企业{n}，{total}，同比增长{g}%。",
-        [
-            fact(f"新认定高新技术企业{n}", "high_tech", "new", nv, c.region, c.period, qual=q),
-            fact(total, "high_tech", "total", tv, c.region, c.period, qual=tq),
-            fact(f"{total}，同比增长{g}%", "high_tech", "growth_pct", gv, c.region, c.period, "percent"),
-        ],
-    )
-
-
-def s_hitech_applied(c: Ctx):
-    n, nv, q = count(c, 30, 300)
-    return (
-        f"{c.per}，{c.rw}组织{n}企业申报高新技术企业，申报数量为近年来最多。",
-        [
-            fact(f"组织{n}企业申报高新技术企业", "high_tech", "applied", nv, c.region, c.period, qual=q),
-        ],
-    )
-
-
-def s_gaoqi(c: Ctx):
-    t, tv, tq = count(c, 150, 1200, key="hitech_total", period=f"{c.pub:%Y-%m}")
-    return (
-        f"截至目前，{c.rw}高企数量达到{t}，较“十三五”末实现翻番。",
-        [
-            fact(f"高企数量达到{t}", "high_tech", "total", tv, c.region, ASOF_PUB, qual=tq),
-        ],
-    )
-
-
-def s_chuying_gazelle(c: Ctx):
-    a, av, aq = count(c, 10, 80, qualified=False)
-    b, bv, bq = count(c, 3, 30, qualified=False)
-    u, uv, uq = count(c, 1, 2, scaled=False, qualified=False)
-    return (
-        f"{c.per}，{c.rw}新认定雏鹰企业{a}、瞪羚企业{b}、独角兽企业{u}。",
-        [
-            fact(f"新认定雏鹰企业{a}", "chuying", "new", av, c.region, c.period, qual=aq),
-            fact(f"瞪羚企业{b}", "gazelle", "new", bv, c.region, c.period, qual=bq),
-            fact(f"独角兽企业{u}", "unicorn", "new", uv, c.region, c.period, qual=uq),
-        ],
-    )
-
-
-def s_chuying_gazelle_joint(c: Ctx):
-    n, nv, q = count(c, 30, 260)
-    return (
-        f"{c.per}，{c.rw}雏鹰瞪羚企业总数达到{n}，梯度培育体系基本形成。",
-        [
-            fact(f"雏鹰瞪羚企业总数达到{n}", "chuying_gazelle", "total", nv, c.region, c.period, qual=q),
-        ],
-    )
-
-
-def s_new_economy(c: Ctx):
-    n, nv, q = count(c, 60, 400)
-    return (
-        f"截至{c.year}年底，{c.rw}雏鹰、瞪羚、独角兽等新经济企业达到{n}。",
-        [
-            fact(
-                f"雏鹰、瞪羚、独角兽等新经济企业达到{n}",
-                "new_economy",
-                "total",
-                nv,
-                c.region,
-                f"asof:{c.year}-12-31",
-                qual=q,
-            ),
-        ],
-    )
-
-
-def s_little_giant(c: Ctx):
-    n, nv, q = count(c, 3, 25, qualified=False)
-    t, tv, tq = count(c, 20, 90, qualified=False, floor=nv)
-    return (
-        f"{c.per}，{c.rw}{n}企业入选国家级专精特新“小巨人”企业名单，累计达到{t}。",
-        [
-            fact(
-                f"{n}企业入选国家级专精特新“小巨人”企业",
-                "little_giant",
-                "new",
-                nv,
-                c.region,
-                c.period,
-                qual=q,
-                level="national",
-            ),
-            fact(
-                f"专精特新“小巨人”企业名单，累计达到{t}",
-                "little_giant",
-                "total",
-                tv,
-                c.region,
-                c.period,
-                qual=tq,
-                level="national",
-            ),
-        ],
-    )
-
-
-def s_specialized(c: Ctx):
-    n, nv, q = count(c, 20, 200)
-    return (
-        f"{c.per}，{c.rw}新认定省级专精特新中小企业{n}。",
-        [
-            fact(
-                f"新认定省级专精特新中小企业{n}",
-                "specialized_sme",
-                "new",
-                nv,
-                c.region,
-                c.period,
-                qual=q,
-                level="provincial",
-            ),
-        ],
-    )
-
-
-def s_leader(c: Ctx):
-    n, nv, q = count(c, 3, 40, qualified=False)
-    return (
-        f"目前，{c.rw}共有科技领军企业{n}，带动上下游配套企业300余家。",
-        [
-            fact(f"共有科技领军企业{n}", "tech_leader", "total", nv, c.region, ASOF_PUB, qual=q),
-        ],
-    )
-
-
-def s_pool(c: Ctx):
-    n, nv, q = count(c, 300, 3000)
-    return (
-        f"{c.per}，{c.rw}科技型企业培育库入库企业达到{n}。",
-        [
-            fact(
-                f"科技型企业培育库入库企业达到{n}",
-                "tech_enterprise_pool",
-                "total",
-                nv,
-                c.region,
-                c.period,
-                qual=q,
-            ),
-        ],
-    )
-
-
-def s_champion(c: Ctx):
-    n, nv, q = count(c, 2, 15, qualified=False)
-    return (
-        f"截至{c.year}年底，{c.rw}拥有国家级制造业单项冠军企业{n}。",
-        [
-            fact(
-                f"拥有国家级制造业单项冠军企业{n}",
-                "single_champion",
-                "total",
-                nv,
-                c.region,
-                f"asof:{c.year}-12-31",
-                qual=q,
-                level="national",
-            ),
-        ],
-    )
-
-
-def s_ip_demo(c: Ctx):
-    n, nv, q = count(c, 2, 20, qualified=False)
-    return (
-        f"{c.per}，{c.rw}新增国家知识产权示范企业{n}，发明专利授权量同比增长{pct(c)[0]}%。",
-        [
-            fact(
-                f"新增国家知识产权示范企业{n}",
-                "ip_demo",
-                "new",
-                nv,
-                c.region,
-                c.period,
-                qual=q,
-                level="national",
-            ),
-        ],
-    )
-
-
-def s_rd_active(c: Ctx):
-    n, nv, q = count(c, 80, 900)
-    return (
-        f"{c.per}，{c.rw}有研发活动的规上工业企业{n}，占规上工业企业的{c.rng.randint(31, 62)}%。",
-        [
-            fact(
-                f"有研发活动的规上工业企业{n}",
-                "rd_active_enterprise",
-                "total",
-                nv,
-                c.region,
-                c.period,
-                qual=q,
-            ),
-        ],
-    )
-
-
-def s_keylab(c: Ctx):
-    n, nv, q = count(c, 2, 20, unit="个", qualified=False)
-    t, tv, tq = count(c, 20, 160, unit="个", qualified=False, floor=nv)
-    return (
-        f"{c.per}，{c.rw}新增省级重点实验室{n}，累计达到{t}。",
-        [
-            fact(
-                f"新增省级重点实验室{n}", "key_lab", "new", nv, c.region, c.period, qual=q, level="provincial"
-            ),
-            fact(
-                f"新增省级重点实验室{n}，累计达到{t}",
-                "key_lab",
-                "total",
-                tv,
-                c.region,
-                c.period,
-                qual=tq,
-                level="provincial",
-            ),
-        ],
-    )
-
-
-def s_keylab_qizhong(c: Ctx):
+def s_keylab_qizhong(c: Ctx) -> tuple[str, list[dict[str, Any]]]:
     lo, hi = (1, 6) if c.scale < 5 else (9, 14)  # a province has a dozen national labs, a city a few
-    m, mv, mq = count(c, lo, hi, unit="个", scaled=False, qualified=False)
-    t, tv, tq = count(c, 20, 160, unit="个", qualified=False, floor=mv)
-    return (
-        f"截至{c.year}年底，{c.rw}省级以上重点实验室达到{t}，其中全国重点实验室{m}。",
-        [
-            fact(
-                f"省级以上重点实验室达到{t}",
-                "key_lab",
-                "total",
-                tv,
-                c.region,
-                f"asof:{c.year}-12-31",
-                qual=tq,
-                level="provincial",
-            ),
-            fact(
-                f"其中全国重点实验室{m}",
-                "key_lab",
-                "total",
-                mv,
-                c.region,
-                f"asof:{c.year}-12-31",
-                qual=mq,
-                level="national",
-            ),
-        ],
+    env = draw(
+        c,
+        (
+            count_of("m", lo, hi, unit="个", scaled=False, qualified=False),
+            count_of("t", 20, 160, unit="个", qualified=False, floor="m"),
+        ),
+    )
+    return render(
+        c,
+        env,
+        "截至{year}年底，{rw}省级以上重点实验室达到{t}，其中全国重点实验室{m}。",
+        (
+            F("省级以上重点实验室达到{t}", "key_lab", "total", "t", "provincial", YEAR_END),
+            F("其中全国重点实验室{m}", "key_lab", "total", "m", "national", YEAR_END),
+        ),
     )
 
 
-def s_platform_list(c: Ctx):
-    a, av, aq = count(c, 2, 15, unit="个", qualified=False)
-    b, bv, bq = count(c, 2, 20, qualified=False)
-    e, ev, eq = count(c, 2, 20, qualified=False)
-    # 省级 carried over from the first item to the next ones in the list
-    return (
-        f"{c.per}，{c.rw}新增省级重点实验室{a}、技术创新中心{b}、工程技术研究中心{e}。",
-        [
-            fact(
-                f"新增省级重点实验室{a}",
-                "key_lab",
-                "new",
-                av,
-                c.region,
-                c.period,
-                qual=aq,
-                level="provincial",
-            ),
-            fact(
-                f"技术创新中心{b}",
-                "tech_innovation_center",
-                "new",
-                bv,
-                c.region,
-                c.period,
-                qual=bq,
-                level="provincial",
-            ),
-            fact(
-                f"工程技术研究中心{e}",
-                "engineering_center",
-                "new",
-                ev,
-                c.region,
-                c.period,
-                qual=eq,
-                level="provincial",
-            ),
-        ],
-    )
-
-
-def s_tic(c: Ctx):
-    n, nv, q = count(c, 2, 12, qualified=False)
-    return (
-        f"{c.per}，{c.rw}获批省级技术创新中心{n}，数量居全省前列。",
-        [
-            fact(
-                f"获批省级技术创新中心{n}",
-                "tech_innovation_center",
-                "new",
-                nv,
-                c.region,
-                c.period,
-                qual=q,
-                level="provincial",
-            ),
-        ],
-    )
-
-
-def s_eng(c: Ctx):
-    n, nv, q = count(c, 20, 200)
-    return (
-        f"截至{c.year}年底，{c.rw}市级以上工程技术研究中心达到{n}。",
-        [
-            fact(
-                f"市级以上工程技术研究中心达到{n}",
-                "engineering_center",
-                "total",
-                nv,
-                c.region,
-                f"asof:{c.year}-12-31",
-                qual=q,
-                level="municipal",
-            ),
-        ],
-    )
-
-
-def s_etc(c: Ctx):
-    n, nv, q = count(c, 2, 30, qualified=False)
-    return (
-        f"{c.per}，{c.rw}新认定省级企业技术中心{n}。",
-        [
-            fact(
-                f"新认定省级企业技术中心{n}",
-                "enterprise_tech_center",
-                "new",
-                nv,
-                c.region,
-                c.period,
-                qual=q,
-                level="provincial",
-            ),
-        ],
-    )
-
-
-def s_pilot(c: Ctx):
-    n, nv, q = count(c, 2, 12, qualified=False)
-    return (
-        f"{c.per}，{c.rw}建成省级中试基地{n}，为中小企业提供中试熟化服务200余次。",
-        [
-            fact(
-                f"建成省级中试基地{n}",
-                "pilot_base",
-                "total",
-                nv,
-                c.region,
-                c.period,
-                qual=q,
-                level="provincial",
-            ),
-        ],
-    )
-
-
-def s_pilot_applied(c: Ctx):
-    n, nv, q = count(c, 3, 15, qualified=False)
-    return (
-        f"{c.per}，{c.rw}推荐{n}企业申报省级中试基地。",
-        [
-            fact(
-                f"推荐{n}企业申报省级中试基地",
-                "pilot_base",
-                "applied",
-                nv,
-                c.region,
-                c.period,
-                qual=q,
-                level="provincial",
-            ),
-        ],
-    )
-
-
-def s_maker(c: Ctx):
-    a, av, aq = count(c, 1, 4, scaled=False, qualified=False)
-    b, bv, bq = count(c, 3, 12, qualified=False)
-    return (
-        f"{c.per}，{c.rw}新增国家级、省级众创空间分别为{a}和{b}。",
-        [
-            fact(
-                f"新增国家级、省级众创空间分别为{a}",
-                "maker_space",
-                "new",
-                av,
-                c.region,
-                c.period,
-                qual=aq,
-                level="national",
-            ),
-            fact(
-                f"新增国家级、省级众创空间分别为{a}和{b}",
-                "maker_space",
-                "new",
-                bv,
-                c.region,
-                c.period,
-                qual=bq,
-                level="provincial",
-            ),
-        ],
-    )
-
-
-def s_incubator(c: Ctx):
-    m, mv, mq = count(c, 2, 9, scaled=False, qualified=False)
-    t, tv, tq = count(c, 10, 120, qualified=False, floor=mv)
-    return (
-        f"截至{c.year}年底，{c.rw}省级以上科技企业孵化器达到{t}，其中国家级{m}。",
-        [
-            fact(
-                f"省级以上科技企业孵化器达到{t}",
-                "incubator",
-                "total",
-                tv,
-                c.region,
-                f"asof:{c.year}-12-31",
-                qual=tq,
-                level="provincial",
-            ),
-            fact(
-                f"其中国家级{m}",
-                "incubator",
-                "total",
-                mv,
-                c.region,
-                f"asof:{c.year}-12-31",
-                qual=mq,
-                level="national",
-            ),
-        ],
-    )
-
-
-def s_star(c: Ctx):
-    n, nv, q = count(c, 1, 8, scaled=False, qualified=False)
-    return (
-        f"{c.per}，{c.rw}新增省级星创天地{n}，服务农业科技企业和新型农业经营主体。",
-        [
-            fact(
-                f"新增省级星创天地{n}",
-                "star_maker",
-                "new",
-                nv,
-                c.region,
-                c.period,
-                qual=q,
-                level="provincial",
-            ),
-        ],
-    )
-
-
-def s_new_rd(c: Ctx):
-    n, nv, q = count(c, 5, 60, qualified=False)
-    return (
-        f"截至目前，{c.rw}已建成新型研发机构{n}，集聚研发人员1200余人。",
-        [
-            fact(f"已建成新型研发机构{n}", "new_rd_institute", "total", nv, c.region, ASOF_PUB, qual=q),
-        ],
-    )
-
-
-def s_transfer(c: Ctx):
-    n, nv, q = count(c, 2, 10, qualified=False)
-    t, tv, tq = count(c, 10, 60, qualified=False, floor=nv)
-    return (
-        f"{c.per}，{c.rw}新增技术转移机构{n}，累计达到{t}。",
-        [
-            fact(f"新增技术转移机构{n}", "tech_transfer", "new", nv, c.region, c.period, qual=q),
-            fact(
-                f"新增技术转移机构{n}，累计达到{t}", "tech_transfer", "total", tv, c.region, c.period, qual=tq
-            ),
-        ],
-    )
-
-
-def s_iur(c: Ctx):
-    n, nv, q = count(c, 5, 40, unit="个", qualified=False)
-    return (
-        f"{c.per}，{c.rw}组建实质性产学研联盟{n}，联合攻关关键核心技术难题。",
-        [
-            fact(f"组建实质性产学研联盟{n}", "iur_alliance", "new", nv, c.region, c.period, qual=q),
-        ],
-    )
-
-
-def s_platforms_total(c: Ctx):
-    n, nv, q = count(c, 100, 900, unit="个")
-    return (
-        f"截至{c.year}年底，{c.rw}各类科技创新平台总数达到{n}。",
-        [
-            fact(
-                f"各类科技创新平台总数达到{n}",
-                "innovation_platform",
-                "total",
-                nv,
-                c.region,
-                f"asof:{c.year}-12-31",
-                qual=q,
-            ),
-        ],
-    )
-
-
-def s_sub_sme(c: Ctx):
-    sub = c.rng.choice(c.subs)
-    n, nv, q = count(c, 150, 900, qualified=False, key="sme_new", region=sub)
-    return (
-        f"其中，{sub}{c.per}新增科技型中小企业{n}，增量居各地区首位。",
-        [
-            fact(f"新增科技型中小企业{n}", "tech_sme", "new", nv, sub, c.period, qual=q),
-        ],
-    )
-
-
-def s_sub_fenbie(c: Ctx):
-    a, b, d = c.rng.sample(c.subs, 3)
-    vals = [count(c, 40, 400, qualified=False, key="hitech_new", region=r) for r in (a, b, d)]
-    head = "新认定高新技术企业分别为"
-    text = f"分地区看，{c.per}{a}、{b}、{d}{head}{vals[0][0]}、{vals[1][0]}和{vals[2][0]}。"
-    return (
-        text,
-        [
-            fact(f"{head}{vals[0][0]}", "high_tech", "new", vals[0][1], a, c.period),
-            fact(f"{head}{vals[0][0]}、{vals[1][0]}", "high_tech", "new", vals[1][1], b, c.period),
-            fact(
-                f"{head}{vals[0][0]}、{vals[1][0]}和{vals[2][0]}", "high_tech", "new", vals[2][1], d, c.period
-            ),
-        ],
-    )
+# 省级 carried over from the first item to the next ones in the list
+s_platform_list = Pattern(
+    (
+        count_of("a", 2, 15, unit="个", qualified=False),
+        count_of("b", 2, 20, qualified=False),
+        count_of("e", 2, 20, qualified=False),
+    ),
+    "{per}，{rw}新增省级重点实验室{a}、技术创新中心{b}、工程技术研究中心{e}。",
+    (
+        F("新增省级重点实验室{a}", "key_lab", "new", "a", "provincial"),
+        F("技术创新中心{b}", "tech_innovation_center", "new", "b", "provincial"),
+        F("工程技术研究中心{e}", "engineering_center", "new", "e", "provincial"),
+    ),
+)
+s_tic = Pattern(
+    (count_of("n", 2, 12, qualified=False),),
+    "{per}，{rw}获批省级技术创新中心{n}，数量居全省前列。",
+    (F("获批省级技术创新中心{n}", "tech_innovation_center", "new", "n", "provincial"),),
+)
+s_eng = Pattern(
+    (count_of("n", 20, 200),),
+    "截至{year}年底，{rw}市级以上工程技术研究中心达到{n}。",
+    (F("市级以上工程技术研究中心达到{n}", "engineering_center", "total", "n", "municipal", YEAR_END),),
+)
+s_etc = Pattern(
+    (count_of("n", 2, 30, qualified=False),),
+    "{per}，{rw}新认定省级企业技术中心{n}。",
+    (F("新认定省级企业技术中心{n}", "enterprise_tech_center", "new", "n", "provincial"),),
+)
+s_pilot = Pattern(
+    (count_of("n", 2, 12, qualified=False),),
+    "{per}，{rw}建成省级中试基地{n}，为中小企业提供中试熟化服务200余次。",
+    (F("建成省级中试基地{n}", "pilot_base", "total", "n", "provincial"),),
+)
+s_pilot_applied = Pattern(
+    (count_of("n", 3, 15, qualified=False),),
+    "{per}，{rw}推荐{n}企业申报省级中试基地。",
+    (F("推荐{n}企业申报省级中试基地", "pilot_base", "applied", "n", "provincial"),),
+)
+s_maker = Pattern(
+    (count_of("a", 1, 4, scaled=False, qualified=False), count_of("b", 3, 12, qualified=False)),
+    "{per}，{rw}新增国家级、省级众创空间分别为{a}和{b}。",
+    (
+        F("新增国家级、省级众创空间分别为{a}", "maker_space", "new", "a", "national"),
+        F("新增国家级、省级众创空间分别为{a}和{b}", "maker_space", "new", "b", "provincial"),
+    ),
+)
+s_incubator = Pattern(
+    (count_of("m", 2, 9, scaled=False, qualified=False), count_of("t", 10, 120, qualified=False, floor="m")),
+    "截至{year}年底，{rw}省级以上科技企业孵化器达到{t}，其中国家级{m}。",
+    (
+        F("省级以上科技企业孵化器达到{t}", "incubator", "total", "t", "provincial", YEAR_END),
+        F("其中国家级{m}", "incubator", "total", "m", "national", YEAR_END),
+    ),
+)
+s_star = Pattern(
+    (count_of("n", 1, 8, scaled=False, qualified=False),),
+    "{per}，{rw}新增省级星创天地{n}，服务农业科技企业和新型农业经营主体。",
+    (F("新增省级星创天地{n}", "star_maker", "new", "n", "provincial"),),
+)
+s_new_rd = Pattern(
+    (count_of("n", 5, 60, qualified=False),),
+    "截至目前，{rw}已建成新型研发机构{n}，集聚研发人员1200余人。",
+    (F("已建成新型研发机构{n}", "new_rd_institute", "total", "n", period=ASOF_PUB),),
+)
+s_transfer = Pattern(
+    (count_of("n", 2, 10, qualified=False), count_of("t", 10, 60, qualified=False, floor="n")),
+    "{per}，{rw}新增技术转移机构{n}，累计达到{t}。",
+    (
+        F("新增技术转移机构{n}", "tech_transfer", "new", "n"),
+        F("新增技术转移机构{n}，累计达到{t}", "tech_transfer", "total", "t"),
+    ),
+)
+s_iur = Pattern(
+    (count_of("n", 5, 40, unit="个", qualified=False),),
+    "{per}，{rw}组建实质性产学研联盟{n}，联合攻关关键核心技术难题。",
+    (F("组建实质性产学研联盟{n}", "iur_alliance", "new", "n"),),
+)
+s_platforms_total = Pattern(
+    (count_of("n", 100, 900, unit="个"),),
+    "截至{year}年底，{rw}各类科技创新平台总数达到{n}。",
+    (F("各类科技创新平台总数达到{n}", "innovation_platform", "total", "n", period=YEAR_END),),
+)
+s_sub_sme = Pattern(
+    (Pick(("sub",)), count_of("n", 150, 900, qualified=False, key="sme_new", region="sub")),
+    "其中，{sub}{per}新增科技型中小企业{n}，增量居各地区首位。",
+    (F("新增科技型中小企业{n}", "tech_sme", "new", "n", region="{sub}"),),
+)
+s_sub_fenbie = Pattern(
+    (
+        Pick(("a", "b", "d")),
+        *(count_of(f"n{r}", 40, 400, qualified=False, key="hitech_new", region=r) for r in "abd"),
+    ),
+    "分地区看，{per}{a}、{b}、{d}新认定高新技术企业分别为{na}、{nb}和{nd}。",
+    (
+        F("新认定高新技术企业分别为{na}", "high_tech", "new", "na", region="{a}"),
+        F("新认定高新技术企业分别为{na}、{nb}", "high_tech", "new", "nb", region="{b}"),
+        F("新认定高新技术企业分别为{na}、{nb}和{nd}", "high_tech", "new", "nd", region="{d}"),
+    ),
+)
 
 
 # Sentences with numbers that are not indicators (precision matters as much as recall).
-def d_funding(c: Ctx):
-    m, _ = money(c, 0.2, 3)
-    return f"{c.per}，{c.rw}财政安排科技专项资金{m}，支持科技计划项目{c.rng.randint(30, 200)}个。", []
+d_funding = Pattern(
+    (money_of("m", 0.2, 3), int_of("x", 30, 200)),
+    "{per}，{rw}财政安排科技专项资金{m}，支持科技计划项目{x}个。",
+)
+d_patents = Pattern(
+    (int_of("a", 300, 6000), pct_of("g"), int_of("b", 5, 40), int_of("c", 1, 9)),
+    "{per}，{rw}发明专利授权量{a}件，同比增长{g}%，每万人口高价值发明专利拥有量{b}.{c}件。",
+)
+d_people = Pattern(
+    (int_of("a", 50, 600), int_of("b", 5, 40)), "{per}，{rw}选派科技特派员{a}人，引进高层次人才团队{b}个。"
+)
 
 
-def d_patents(c: Ctx):
-    return (
-        f"{c.per}，{c.rw}发明专利授权量{c.rng.randint(300, 6000)}件，同比增长{pct(c)[0]}%，"
-        f"每万人口高价值发明专利拥有量{c.rng.randint(5, 40)}.{c.rng.randint(1, 9)}件。"
-    ), []
-
-
-def d_people(c: Ctx):
-    return (
-        f"{c.per}，{c.rw}选派科技特派员{c.rng.randint(50, 600)}人，引进高层次人才团队"
-        f"{c.rng.randint(5, 40)}个。"
-    ), []
-
-
-def d_rnd(c: Ctx):
+def d_rnd(c: Ctx) -> tuple[str, list[dict[str, Any]]]:
     m, _ = money(c, 10, 80)
     return f"{c.per}，{c.rw}全社会研发投入{m}，研发投入强度达到{c.rng.randint(15, 35) / 10}%。", []
 
 
-def d_batches(c: Ctx):
+def d_batches(c: Ctx) -> tuple[str, list[dict[str, Any]]]:
     return (
         f"围绕“十四五”科技创新规划，{c.rw}实施科技型企业培育三年行动，"
         f"已组织第{cn2an.an2cn(c.rng.randint(2, 9))}批"
@@ -1007,12 +760,13 @@ def d_batches(c: Ctx):
     ), []
 
 
-def d_loans(c: Ctx):
-    m, _ = money(c, 0.5, 6)
-    return f"{c.per}，“科技贷”为{c.rng.randint(40, 300)}家次企业发放贷款{m}，单笔最高1000万元。", []
+d_loans = Pattern(
+    (money_of("m", 0.5, 6), int_of("x", 40, 300)),
+    "{per}，“科技贷”为{x}家次企业发放贷款{m}，单笔最高1000万元。",
+)
 
 
-def d_deal(c: Ctx):
+def d_deal(c: Ctx) -> tuple[str, list[dict[str, Any]]]:
     return (
         "其中，一项镁基新材料制备技术以1.3亿元的价格实现转让，创下单项技术交易额新高。"
         if c.rng.random() < 0.5
@@ -1074,27 +828,24 @@ def targets(c: Ctx, plan_year: int) -> tuple[str, list[dict[str, Any]]]:
 
     nv = max(10, round(planned("sme_new", 1.1) / 10) * 10)
     hv = max(5, round(planned("hitech_new", 1.1) / 5) * 5)
-    n, h, q, hq = f"{nv}家", f"{hv}家", "exact", "exact"
     d = Decimal(f"{planned('turnover', 1.08):.1f}").normalize()
-    m, v = f"{d:f}亿元", int(d * 100_000_000)
-    p, pv, pq = count(c, 3, 15, qualified=False, chinese=False)
-    return (
-        f"力争新增科技型中小企业{n}、高新技术企业{h}，技术合同成交额达到{m}，确保新建省级以上创新平台{p}。",
-        [
-            fact(f"力争新增科技型中小企业{n}", "tech_sme", "target", nv, c.region, py, qual=q),
-            fact(f"高新技术企业{h}", "high_tech", "target", hv, c.region, py, qual=hq),
-            fact(f"技术合同成交额达到{m}", "tech_contract_turnover", "target", v, c.region, py, "yuan"),
-            fact(
-                f"确保新建省级以上创新平台{p}",
-                "innovation_platform",
-                "target",
-                pv,
-                c.region,
-                py,
-                qual=pq,
-                level="provincial",
-            ),
-        ],
+    env = {
+        "n": Figure(f"{nv}家", nv),
+        "h": Figure(f"{hv}家", hv),
+        "m": Figure(f"{d:f}亿元", int(d * 100_000_000), "yuan"),
+    }
+    count_of("p", 3, 15, qualified=False, chinese=False).into(c, env)
+    env["plan"] = py
+    return render(
+        c,
+        env,
+        "力争新增科技型中小企业{n}、高新技术企业{h}，技术合同成交额达到{m}，确保新建省级以上创新平台{p}。",
+        (
+            F("力争新增科技型中小企业{n}", "tech_sme", "target", "n", period="{plan}"),
+            F("高新技术企业{h}", "high_tech", "target", "h", period="{plan}"),
+            F("技术合同成交额达到{m}", TURNOVER, "target", "m", period="{plan}"),
+            F("确保新建省级以上创新平台{p}", "innovation_platform", "target", "p", "provincial", "{plan}"),
+        ),
     )
 
 
