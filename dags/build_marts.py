@@ -4,7 +4,9 @@
 Scheduled on the **`kejiwatch://raw_pages`** asset (a crawl or an ad-hoc ingestion landed new
 page versions), so it never runs for nothing; it can also be triggered by hand.
 
-1. **landing_gate** — checks on the raw landing (non-blocking warnings are logged).
+1. **landing_gate** — checks on the raw landing. Advisory: it never blocks; its failures and
+   warnings travel to **publish**, which alerts them as warnings with the publication and lists
+   them in its summary (`advisory_warnings`).
 2. **transform** — the dbt seeds, staging and intermediate models, one task per dbt node
    rendered by astronomer-cosmos; `int_indicator_mentions` is where the extractor runs, so a
    failing model or test shows as its own red task. (With `KEJIWATCH_DBT_TASKS=layers`, one
@@ -14,7 +16,8 @@ page versions), so it never runs for nothing; it can also be triggered by hand.
 4. **marts** — the dbt marts (they exclude quarantined mentions), again one task per node.
 5. **marts_gate** — batch checks of the new marts against the last publication.
 6. **publish** — copies the marts into a new file and swaps it atomically into the published
-   path BI tools read; emits the **`kejiwatch://marts`** asset event with the manifest.
+   path BI tools read; emits the **`kejiwatch://marts`** asset event with the manifest; alerts
+   the facts/marts gates' warnings and the landing gate's advisory findings.
 
 Every task that writes the warehouse runs in the one-slot `kejiwatch_warehouse` pool and holds
 the warehouse file lock; failures alert through `kejiwatch.alerts`. Re-runs are idempotent:
@@ -79,7 +82,8 @@ GATE_TASK = {"pool": WAREHOUSE_POOL, "retries": 0, "execution_timeout": timedelt
     tags=[*TAGS, "transform", "publish"],
 )
 def build_marts() -> None:
-    @task(**GATE_TASK, doc_md="GX checks on the raw landing; warnings only, never blocks.")
+    @task(**GATE_TASK, doc_md="GX checks on the raw landing. Advisory: never blocks; what it finds is "
+                              "alerted as warnings by `publish` and listed in the publication summary.")
     def landing_gate() -> dict[str, Any]:
         return _gate("landing_gate", blocking=False)
 
@@ -106,19 +110,27 @@ def build_marts() -> None:
     @task(
         pool=WAREHOUSE_POOL,
         outlets=[MARTS],
-        doc_md="Atomically replace the published marts file and emit the `marts` asset event.",
+        doc_md="Atomically replace the published marts file and emit the `marts` asset event. The "
+               "facts and marts gates must have passed; the landing gate's findings are advisory: "
+               "alerted as warnings and listed as `advisory_warnings`, never blocking.",
     )
-    def publish(facts: dict[str, Any], marts_result: dict[str, Any]) -> dict[str, Any]:
+    def publish(
+        landing: dict[str, Any], facts: dict[str, Any], marts_result: dict[str, Any]
+    ) -> dict[str, Any]:
         from airflow.sdk import get_current_context
 
         from expectations.result import GateResult
         from warehouse.publish import publish_and_alert
 
         results = [GateResult.from_dict(facts), GateResult.from_dict(marts_result)]
-        publication = _jsonable(publish_and_alert(results))
+        advisory = [GateResult.from_dict(landing)]
+        publication = _jsonable(publish_and_alert(results, advisory_results=advisory))
+        publication = publication if isinstance(publication, dict) else {"publication": publication}
+        publication["advisory_warnings"] = sorted(
+            {f.expectation for r in advisory for f in (*r.blocking, *r.warnings)}
+        )
         get_current_context()["outlet_events"][MARTS].extra = {
-            k: v for k, v in (publication if isinstance(publication, dict) else {}).items()
-            if isinstance(v, str | int | float | bool)
+            k: v for k, v in publication.items() if isinstance(v, str | int | float | bool)
         }
         return publication
 
@@ -126,7 +138,7 @@ def build_marts() -> None:
     facts = facts_gate()
     checked = marts_gate()
     landing >> transform >> facts >> marts >> checked
-    publish(facts, checked)
+    publish(landing, facts, checked)
 
 
 build_marts()

@@ -53,6 +53,7 @@ class RunSummary:
     facts: dict[str, int] = field(default_factory=dict)
     gates: dict[str, str] = field(default_factory=dict)
     marts_path: str = ""
+    advisory_warnings: list[str] = field(default_factory=list)  # landing gate: alerted, not blocking
     marts_fingerprint: str = ""
     marts_tables: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
@@ -85,6 +86,9 @@ class RunSummary:
         for gate, verdict in self.gates.items():
             lines.append(f"  {gate:<17} {verdict}")
         lines.append(f"  published marts   {self.marts_path or '(not published)'}")
+        if self.advisory_warnings:
+            lines.append(f"  advisory warnings {', '.join(self.advisory_warnings)} "
+                         "(landing gate: alerted, publication not blocked)")
         if self.marts_fingerprint:
             lines.append(f"  marts fingerprint {self.marts_fingerprint}")
         lines.append(f"  total             {self.seconds:.1f}s")
@@ -248,6 +252,7 @@ def run(*, scenario: str = "clean", day: int | None = None, proxy: str | None = 
         publication = summary.build.xcoms.get("publish")
         if publication is not None:
             summary.marts_path = str(settings.marts_path())
+            summary.advisory_warnings = list(publication.get("advisory_warnings") or [])
     summary.facts, summary.marts_fingerprint, summary.marts_tables = read_published_marts()
     summary.seconds = time.perf_counter() - started
     return summary
