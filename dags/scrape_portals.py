@@ -3,8 +3,18 @@
 
 One **mapped task per portal** of the registry (`scrapers/portals/*.yaml`, read when the run
 starts, so adding a portal needs no DAG change). Each `crawl_portal` task fetches its portal
-through the crawler, whose per-host limiter keeps the crawl polite even when several portals
-share a host, and lands its batch in one transaction under the warehouse lock.
+through the crawler and lands its batch in one transaction under the warehouse lock.
+
+**Politeness per host, across tasks** (a host gets at most its portal's `rate_limit`, 1 req/s by
+default, or its robots `Crawl-delay`):
+
+* on one machine (LocalExecutor, `airflow standalone`, `dag.test()`), the crawler's limiter keeps
+  each host's next allowed request time in `<data dir>/politeness/<host>.next` under a file lock,
+  so two mapped tasks whose portals share a host, or a backfill overlapping the scheduled run,
+  share that host's rate;
+* across machines (CeleryExecutor workers) that file is not shared: the **`kejiwatch_crawl`
+  pool** (4 slots) bounds how many portals are crawled at once. `dag.test()` ignores pools; the
+  file-based limiter still holds there.
 
 * A portal that fails turns only its own mapped task red (after retries with exponential
   backoff); the others carry on, and `end_run` (trigger rule *all done*) closes the crawl run
@@ -85,8 +95,11 @@ def scrape_portals() -> None:
         map_index_template="{{ task.op_kwargs['portal_id'] }}",
         doc_md=(
             "Crawl one portal (list pages → articles → tables/attachments) through the crawler's "
-            "polite per-host limiter and land its batch in one transaction under the warehouse "
-            "lock. Counts go to XCom; errors are recorded in `raw.fetches`/`raw.crawl_run_portals`."
+            "per-host limiter, shared with every other crawl process on this machine (state file "
+            "under the data dir; the `kejiwatch_crawl` pool bounds crawls across machines), and "
+            "land its batch in one transaction under the warehouse lock. Retried twice with "
+            "exponential backoff, 20 min timeout; a failure stays this portal's own. Counts go "
+            "to XCom; errors are recorded in `raw.fetches`/`raw.crawl_run_portals`."
         ),
     )
     def crawl_portal(portal_id: str, crawl_run_id: str) -> dict[str, Any]:

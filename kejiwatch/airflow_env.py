@@ -22,12 +22,15 @@ from kejiwatch import settings
 DAGS_FOLDER = settings.PROJECT_ROOT / "dags"
 ADMIN_USER = "admin"
 
-# Pools: crawling is polite per host inside the crawler, so the crawl pool only caps how many
-# portals are in flight; every task that writes the working DuckDB file (dbt nodes, gates,
-# publish) goes through a one-slot pool so the scheduler never queues writers against the
-# file lock. dag.test() ignores pools; the warehouse file lock is the real guarantee.
+# Pools: crawling is polite per host inside the crawler, across every process of one machine
+# (scrapers/shared_limiter.py), so the crawl pool only caps how many portals are in flight, which
+# is what bounds the load on a shared host across Celery machines. Every task that writes the
+# working DuckDB file (dbt nodes, gates, publish) goes through a one-slot pool so the scheduler
+# never queues writers against the file lock. dag.test() ignores pools; the warehouse file lock
+# and the crawler's file-backed host limiter are the real guarantees.
 POOLS: dict[str, tuple[int, str]] = {
-    "kejiwatch_crawl": (4, "portals crawled at once (per-host politeness is the crawler's limiter)"),
+    "kejiwatch_crawl": (4, "portals crawled at once; per-host politeness is the crawler's limiter, "
+                           "shared by the processes of one machine, not across machines"),
     "kejiwatch_warehouse": (1, "tasks that write the working DuckDB warehouse: one at a time"),
 }
 
