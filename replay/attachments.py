@@ -38,6 +38,7 @@ def _normalise_zip(data: bytes) -> bytes:
 
 def _xlsx(title: str, header: list[str], rows: list[list[str]]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
 
     wb = Workbook()
     ws = wb.active
@@ -51,7 +52,8 @@ def _xlsx(title: str, header: list[str], rows: list[list[str]]) -> bytes:
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "kejiwatch replay"
     buf = io.BytesIO()
-    wb.save(buf)
+    # Workbook.save stamps properties.modified with the wall clock; the writer it wraps does not.
+    ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED)).save()
     return _normalise_zip(buf.getvalue())
 
 

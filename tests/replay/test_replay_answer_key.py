@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -180,6 +181,19 @@ def test_attachments_are_byte_for_byte_deterministic() -> None:
         first = attachments.render("yk_hitech_2022b2", kind, "名单")
         attachments.render.cache_clear()
         assert attachments.render("yk_hitech_2022b2", kind, "名单") == first, kind
+
+
+def test_xlsx_carries_no_wall_clock_time() -> None:
+    """Two renders in the same second agree whatever stamps the clock; a fixed stamp in the file
+    is what keeps an attachment's bytes (and ETag) equal across server restarts."""
+    import zipfile
+
+    from replay import attachments
+
+    data = attachments.render("yk_hitech_2022b2", "xlsx", "名单")
+    core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml").decode()
+    stamps = re.findall(r"<dcterms:(created|modified)[^>]*>([^<]+)<", core)
+    assert dict(stamps) == {"created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z"}
 
 
 def test_write_jsonl(tmp_path: Path) -> None:
