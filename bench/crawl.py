@@ -13,7 +13,6 @@ Prints figures and writes bench/results/crawl.json; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -23,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench._results import write_results  # noqa: E402
 
 
 def _isolate(tmp: str) -> None:
@@ -127,10 +128,7 @@ def main() -> None:
     if not args.skip_throughput:
         print(f"2. throughput: {args.hosts} replay hosts, 1 request/s each")
         results["throughput"] = throughput(args.hosts)
-    out = ROOT / "bench" / "results" / "crawl.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"written {out.relative_to(ROOT)}")
+    write_results("crawl", results)
 
 
 if __name__ == "__main__":

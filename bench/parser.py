@@ -12,7 +12,6 @@ usage: python -m bench.parser      Prints figures, writes bench/results/parser.j
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import time
@@ -22,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench._results import write_results  # noqa: E402
 
 CHROME = ("上一篇", "下一篇", "打印", "关闭", "版权所有", "网站标识码", "页:", "查看完整版本", "当前位置",
           "ICP备", "字号", "发表于")
@@ -100,10 +101,7 @@ def main() -> None:
         print(f"    {portal:15} {a / n:.3f} / {b / n:.3f}  ({n} pages)")
     results["per_portal"] = {p: {"parse_article": round(a / n, 4), "trafilatura": round(b / n, 4), "pages": n}
                              for p, (a, b, n) in by_portal.items()}
-    out = ROOT / "bench" / "results" / "parser.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"written {out.relative_to(ROOT)}")
+    write_results("parser", results)
 
 
 if __name__ == "__main__":
