@@ -34,7 +34,7 @@ from scrapers.fetch import Fetcher, FetchPolicy, FetchResult, utcnow
 from scrapers.listing import ListLink, article_links, nth_page_url, page_count
 from scrapers.registry import PortalConfig, load_portals
 from warehouse import landing
-from warehouse.landing import PortalBatch, PortalState, to_json
+from warehouse.landing import LandResult, PortalBatch, PortalState, to_json
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,17 @@ class PortalResult:
     blocked: int = 0  # resources refused: challenge, WAF, robots.txt, off-host
     elapsed_s: float = 0.0
     phase: str = "queued"  # queued | crawling | landing | done
+
+    def count_landed(self, landed: LandResult) -> None:
+        """What landing the portal's batch added (a crawl and a one-URL ingest count alike)."""
+        self.pages_landed = landed.pages
+        self.tables_landed = landed.page_tables + landed.attachment_tables
+        self.attachments_landed = landed.attachments
+        self.duplicates_linked = landed.duplicates_linked
+
+    def done(self, t0: float) -> None:
+        self.elapsed_s = time.perf_counter() - t0
+        self.phase = "done"
 
 
 @dataclass
@@ -460,16 +471,12 @@ def crawl_portal(
             landed = lander.submit(crawl.batch).result()
         else:
             landed = landing.land_batch(crawl.batch, warehouse)
-        crawl.result.pages_landed = landed.pages
-        crawl.result.tables_landed = landed.page_tables + landed.attachment_tables
-        crawl.result.attachments_landed = landed.attachments
-        crawl.result.duplicates_linked = landed.duplicates_linked
+        crawl.result.count_landed(landed)
     except Exception as exc:  # cannot land: the portal failed this run, the others go on
         log.error("landing portal %s failed: %s", portal_id, traceback.format_exc())
         crawl.result.status = "failed"
         crawl.result.reason = f"landing failed: {type(exc).__name__}: {exc}"
-    crawl.result.elapsed_s = time.perf_counter() - t0
-    crawl.result.phase = "done"
+    crawl.result.done(t0)
     if progress:
         progress(cfg.id, crawl.result)
     return crawl.result

@@ -42,15 +42,11 @@ def ingest_url(
     crawl.finish(started)
     try:
         landed = landing.land_batch(crawl.batch, warehouse)
-        crawl.result.pages_landed = landed.pages
-        crawl.result.tables_landed = landed.page_tables + landed.attachment_tables
-        crawl.result.attachments_landed = landed.attachments
-        crawl.result.duplicates_linked = landed.duplicates_linked
+        crawl.result.count_landed(landed)
     except Exception as exc:
         crawl.result.status, crawl.result.reason = "failed", f"landing failed: {type(exc).__name__}: {exc}"
     if crawl.result.errors or crawl.result.blocked:
         crawl.result.status = "failed"  # the one page did not land
     end_run(run_id, warehouse=warehouse)
-    crawl.result.elapsed_s = time.perf_counter() - t0
-    crawl.result.phase = "done"
+    crawl.result.done(t0)
     return crawl.result
