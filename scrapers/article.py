@@ -23,10 +23,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-
+from scrapers.css import compile_selector
 from scrapers.dates import DATE_RE, parse_date
-from scrapers.tables import Grid, extract_tables
+from scrapers.html_tables import extract_tables
+from scrapers.htmltree import Element, Page, classes
+from scrapers.tables import Grid
 
 ATTACHMENT_EXTS = ("xls", "xlsx", "csv", "pdf", "doc", "docx", "wps", "et", "zip", "rar", "txt")
 
@@ -42,11 +43,13 @@ KNOWN_BODY = (
     ".wzcon", ".pages_content", ".article-content", ".article_content", ".art_con",
 )
 
-BLOCK_TAGS = {"p", "div", "table", "tr", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section",
-              "article", "header", "footer", "blockquote", "pre", "dl", "dt", "dd", "form", "center",
-              "thead", "tbody", "main", "aside", "nav", "hr"}
-DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "select", "button", "input",
-             "textarea", "svg", "canvas", "head", "template")
+BLOCK_TAGS = frozenset({
+    "p", "div", "table", "tr", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+    "header", "footer", "blockquote", "pre", "dl", "dt", "dd", "form", "center", "thead", "tbody", "main",
+    "aside", "nav", "hr",
+})
+DROP_TAGS = frozenset({"script", "style", "noscript", "iframe", "object", "embed", "select", "button",
+                       "input", "textarea", "svg", "canvas", "head", "template"})
 # ids/classes of chrome, never of content
 CHROME_RE = re.compile(
     r"(^|[-_ ])(footer|foot|header|nav|navbar|menu|breadcrumb|crumb|position|location|share|bdshare|"
@@ -116,25 +119,30 @@ class ParsedArticle:
 # ---------------------------------------------------------------- helpers
 
 
+_SPACES = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
+_LINE_SPACES = re.compile(r"[ \t\r\f\v\xa0]+")
+
+
 def _norm_space(s: str) -> str:
-    return re.sub(r"[ \t\r\f\v\xa0\u3000]+", " ", s).strip()
+    return _SPACES.sub(" ", s).strip()
 
 
 def _norm_line(s: str) -> str:
     """Collapse whitespace runs but keep ideographic spaces inside a line (they are the author's),
     trimming them at the ends."""
-    return re.sub(r"[ \t\r\f\v\xa0]+", " ", s).strip(" \u3000")
+    return _LINE_SPACES.sub(" ", s).strip(" \u3000")
 
 
-def read_meta(soup: BeautifulSoup) -> dict[str, str]:
+def read_meta(page: Page) -> dict[str, str]:
     """All <meta name|property=… content=…> with names lower-cased and spaces dropped."""
     out: dict[str, str] = {}
-    for m in soup.find_all("meta"):
-        name = m.get("name") or m.get("property")
-        content = m.get("content")
-        if name and content is not None:
-            key = re.sub(r"\s+", "", str(name)).lower()
-            out.setdefault(key, _norm_space(str(content)))
+    for top in page.elements:
+        for m in top.iter("meta"):
+            name = m.get("name") or m.get("property")
+            content = m.get("content")
+            if name and content is not None:
+                key = re.sub(r"\s+", "", name).lower()
+                out.setdefault(key, _norm_space(content))
     return out
 
 
@@ -146,94 +154,82 @@ def _first_meta(meta: dict[str, str], keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def _select_text(soup: BeautifulSoup, selector: str | None) -> str | None:
+def _select_text(page: Page, selector: str | None) -> str | None:
     if not selector:
         return None
-    el = soup.select_one(selector)
+    el = compile_selector(selector).select_one(page)
     if el is None:
         return None
-    if el.name == "meta":
-        return _norm_space(str(el.get("content") or "")) or None
-    return _norm_space(el.get_text(" ")) or None
+    if el.tag == "meta":
+        return _norm_space(el.get("content") or "") or None
+    return _norm_space(page.text(el, " ")) or None
 
 
-def _chrome(el: Tag) -> bool:
-    ident = " ".join([str(el.get("id") or ""), *(el.get("class") or [])])
+def _chrome(el: Element) -> bool:
+    ident = " ".join([el.get("id") or "", *classes(el)])
     return bool(ident.strip()) and bool(CHROME_RE.search(ident))
 
 
 # ---------------------------------------------------------------- body
 
-
-def _own_text_len(el: Tag) -> tuple[int, int]:
-    """(text length, link text length) of el's inline content, not counting block children."""
-    total = links = 0
-    for child in el.children:
-        if isinstance(child, Comment):
-            continue
-        if isinstance(child, NavigableString):
-            total += len(child.strip())
-        elif isinstance(child, Tag) and child.name not in BLOCK_TAGS:
-            n = len(child.get_text(strip=True))
-            total += n
-            if child.name == "a":
-                links += n
-    return total, links
+_INLINE = frozenset({"a", "span", "font", "strong", "b", "em", "i", "br", "img"})
+_PARA = frozenset({"p", "li", "pre", "h3", "h4", "dd", "td", "font", "center", "blockquote"})
+_PUNCT = re.compile(r"[，。；、,.;：:！？]")
 
 
-def _link_density(el: Tag) -> float:
-    text = len(el.get_text(strip=True))
+def _link_density(page: Page, el: Element) -> float:
+    text = page.text_len(el)
     if not text:
         return 1.0
-    links = sum(len(a.get_text(strip=True)) for a in el.find_all("a"))
-    return links / text
+    return page.link_text_len(el) / text
 
 
-def _density_body(body: Tag) -> Tag | None:
+def _density_body(page: Page, body: Element | None) -> Element | None:
     """Readability-style: punctuated paragraphs credit their containers; best container wins."""
-    scores: dict[int, float] = {}
-    nodes: dict[int, Tag] = {}
-    for el in body.find_all(True):
-        if el.name in ("a", "span", "font", "strong", "b", "em", "i", "br", "img"):
+    scores: dict[Element, float] = {}
+    for el in page.descendants(body):
+        if el.tag in _INLINE:
             continue
-        n, links = _own_text_len(el)
+        n, links = page.own_text_len(el, BLOCK_TAGS)
         if n - links < 12:
             continue
-        if el.name in ("td", "th") and n < 100:
+        if el.tag in ("td", "th") and n < 100:
             continue  # a data-table cell (an enterprise name): tables are landed as grids
-        text = el.get_text("", strip=True)
-        score = 1 + len(re.findall(r"[，。；、,.;：:！？]", text[:2000])) + min(n / 100, 3)
-        if el.name in ("p", "li", "pre", "h3", "h4", "dd", "td", "font", "center", "blockquote"):
-            targets = [(el.parent, 1.0), (el.parent.parent if el.parent else None, 0.5)]
+        text = page.stripped_text(el)
+        score = 1 + len(_PUNCT.findall(text[:2000])) + min(n / 100, 3)
+        parent = el.getparent()
+        if el.tag in _PARA:
+            targets = [(parent, 1.0), (parent.getparent() if parent is not None else None, 0.5)]
         else:  # a div/td that holds text directly (Discuz archiver, old TRS <br> bodies)
-            targets = [(el, 1.0), (el.parent, 0.5)]
+            targets = [(el, 1.0), (parent, 0.5)]
         for t, w in targets:
-            if isinstance(t, Tag) and t.name not in ("body", "html", "[document]"):
-                scores[id(t)] = scores.get(id(t), 0.0) + score * w
-                nodes[id(t)] = t
+            if t is not None and t.tag not in ("body", "html"):
+                scores[t] = scores.get(t, 0.0) + score * w
     if not scores:
         return None
-    best = max(scores, key=lambda k: scores[k] * (1 - _link_density(nodes[k])))
-    return nodes[best]
+    return max(scores, key=lambda t: scores[t] * (1 - _link_density(page, t)))
 
 
-_KNOWN_BODY_ANY = ", ".join(KNOWN_BODY)
+_KNOWN_BODY = [compile_selector(sel) for sel in KNOWN_BODY]
+_KNOWN_BODY_ANY = compile_selector(", ".join(KNOWN_BODY))
 
 
-def _known_body(soup: BeautifulSoup) -> Tag | None:
+def _known_body(page: Page) -> Element | None:
     """The first container of the most specific known kind (one pass over the document)."""
-    found = [el for el in soup.select(_KNOWN_BODY_ANY) if len(el.get_text(strip=True)) >= 20]
-    for sel in KNOWN_BODY:
+    found = [el for el in _KNOWN_BODY_ANY.select(page) if page.text_len(el) >= 20]
+    for sel in _KNOWN_BODY:
         for el in found:
-            if el.css.match(sel):
+            if sel.match(el, page):
                 return el
     return None
 
 
-def _render_lines(el: Tag) -> list[str]:
-    """Text of el with one line per block element/<br>; table rows as tab-joined cells."""
+def _render_lines(page: Page, el: Element | None) -> list[str]:
+    """Text of el (None: the whole document) with one line per block element/<br>; data tables
+    left out."""
     lines: list[str] = []
     buf: list[str] = []
+    dead = page.dead
 
     def flush() -> None:
         line = _norm_line("".join(buf))
@@ -241,25 +237,24 @@ def _render_lines(el: Tag) -> list[str]:
             lines.append(line)
         buf.clear()
 
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, Comment):
-                continue
-            if isinstance(child, NavigableString):
-                buf.append(str(child).replace("\n", " "))
-                continue
-            if not isinstance(child, Tag) or child.name in DROP_TAGS:
-                continue
-            if child.name == "br":
-                flush()
-            elif child.name == "table" and not child.find("table"):
-                flush()  # data tables are landed as grids (raw.page_tables), not as body text
-            elif child.name in BLOCK_TAGS:
-                flush()
-                walk(child)
-                flush()
-            else:
-                walk(child)
+    def walk(node: Element | None) -> None:
+        if node is not None and node.text:
+            buf.append(node.text.replace("\n", " "))
+        for child in (page.tops if node is None else node):
+            tag = child.tag
+            if tag.__class__ is str and child not in dead:
+                if tag == "br":
+                    flush()
+                elif tag == "table" and page.find(child, "table") is None:
+                    flush()  # data tables are landed as grids (raw.page_tables), not as body text
+                elif tag in BLOCK_TAGS:
+                    flush()
+                    walk(child)
+                    flush()
+                else:
+                    walk(child)
+            if child.tail:  # the text after an element (or a comment) is the parent's
+                buf.append(child.tail.replace("\n", " "))
 
     walk(el)
     flush()
@@ -296,29 +291,26 @@ def clean_lines(lines: list[str], title: str | None = None, drop: set[str] | Non
     return out
 
 
-def _strip_chrome(root: Tag) -> None:
-    for t in root.find_all(DROP_TAGS):
-        t.decompose()
-    for t in root.find_all(["nav", "footer", "header", "aside"]):
-        t.decompose()
-    for t in list(root.find_all(True)):
-        if getattr(t, "decomposed", False):
-            continue
-        if t.name in ("div", "ul", "p", "span", "table", "section", "td") and _chrome(t):
-            t.decompose()
+_CHROME_TAGS = frozenset({"nav", "footer", "header", "aside"})
+_CHROME_CANDIDATES = frozenset({"div", "ul", "p", "span", "table", "section", "td"})
+
+
+def _strip_chrome(page: Page, root: Element | None) -> None:
+    page.remove([t for t in page.descendants(root) if t.tag in _CHROME_TAGS
+                 or (t.tag in _CHROME_CANDIDATES and _chrome(t))])
 
 
 # ---------------------------------------------------------------- fields
 
 
-def _title(soup: BeautifulSoup, meta: dict[str, str], page_title: str) -> str | None:
+def _title(page: Page, meta: dict[str, str], page_title: str) -> str | None:
     t = meta.get("articletitle")
     if t:
         return t
     first = TITLE_SPLIT.split(page_title)[0] if page_title else ""
     for tag in ("h1", "h2", "h3"):
-        for h in soup.find_all(tag):
-            text = _norm_space(h.get_text(" "))
+        for h in page.iter(tag):
+            text = _norm_space(page.text(h, " "))
             if len(text) >= 4 and not _chrome(h) and (tag == "h1" or not first or text[:6] == first[:6]):
                 return text
     return first or _first_meta(meta, ("title", "og:title"))
@@ -360,15 +352,20 @@ def _attachment_ext(url: str, name: str) -> str | None:
     return None
 
 
-def find_attachments(root: Tag, base_url: str | None) -> list[AttachmentLink]:
+def find_attachments(page: Page, root: Element | None, base_url: str | None) -> list[AttachmentLink]:
+    """Links to files under ``root`` (the whole document when None)."""
     seen: set[str] = set()
     out: list[AttachmentLink] = []
-    for a in root.find_all("a", href=True):
-        href = str(a["href"]).strip()
+    links = page.iter("a") if root is None else page.descendants(root, "a")
+    for a in links:
+        href = a.get("href")
+        if href is None:
+            continue
+        href = href.strip()
         if href.lower().startswith(("javascript:", "mailto:", "#")):
             continue
         url = urljoin(base_url, href) if base_url else href
-        name = _norm_space(a.get_text(" ")) or str(a.get("title") or "")
+        name = _norm_space(page.text(a, " ")) or (a.get("title") or "")
         ext = _attachment_ext(url, name)
         if ext and url not in seen:
             seen.add(url)
@@ -382,29 +379,29 @@ def _cfg_selectors(config: Any) -> Any:
 
 def parse_article(html: str, url: str | None = None, config: Any = None) -> ParsedArticle:
     """Parse one article page; ``config`` is a PortalConfig (or its selectors) or None (generic)."""
-    soup = BeautifulSoup(html, "lxml")
-    meta = read_meta(soup)
-    page_title = _norm_space(soup.title.get_text()) if soup.title else ""
-    base = soup.find("base", href=True)  # Discuz pages resolve links against <base href>
-    link_base = urljoin(url, str(base["href"])) if base is not None and url else url
+    page = Page(html)
+    meta = read_meta(page)
+    title_el = page.first("title")
+    page_title = _norm_space(page.text(title_el)) if title_el is not None else ""
+    base = page.first("base", "href")  # Discuz pages resolve links against <base href>
+    link_base = urljoin(url, base.get("href")) if base is not None and url else url
     sel = _cfg_selectors(config)
     used_sel = False
 
     # Fields from the full page first (the meta line sits outside the body container).
-    for t in soup.find_all(DROP_TAGS):
-        t.decompose()
-    page_text = _norm_space(soup.get_text(" "))
+    page.remove(page.iter(*DROP_TAGS))
+    page_text = _norm_space(" ".join(page.document_strings()))
 
-    title = _select_text(soup, getattr(sel, "title", None))
+    title = _select_text(page, getattr(sel, "title", None))
     used_sel |= title is not None
-    title = title or _title(soup, meta, page_title)
+    title = title or _title(page, meta, page_title)
 
-    date_text = _select_text(soup, getattr(sel, "date", None))
+    date_text = _select_text(page, getattr(sel, "date", None))
     published = parse_date(date_text) if date_text else None
     used_sel |= published is not None
     published = published or _published(meta, page_text, title)
 
-    source_text = _select_text(soup, getattr(sel, "source", None))
+    source_text = _select_text(page, getattr(sel, "source", None))
     source = None
     if source_text:
         m = SOURCE_RE.search(source_text)
@@ -413,17 +410,21 @@ def parse_article(html: str, url: str | None = None, config: Any = None) -> Pars
     source = source or _source(meta, page_text)
 
     body_sel = getattr(sel, "body", None)
-    body_el = soup.select_one(body_sel) if body_sel else None
+    body_el = compile_selector(body_sel).select_one(page) if body_sel else None
     used_sel |= body_el is not None
-    attachments = find_attachments(soup.body or soup, link_base)
+    page_body = page.first("body")
+    attachments = find_attachments(page, page_body, link_base)
     if body_el is None:
-        body_el = _known_body(soup)
+        body_el = _known_body(page)
     if body_el is None:
-        root = soup.body or soup
-        _strip_chrome(root)
-        body_el = _density_body(root) or root
-    tables = extract_tables(body_el)
-    lines = clean_lines(_render_lines(body_el), title, {a.name for a in attachments if a.name})
+        # No known container: the densest block of the page once chrome is gone. Without a
+        # <body> (a frameset, a head-only stub) the document itself, as ``None``.
+        _strip_chrome(page, page_body)
+        body_el = _density_body(page, page_body)
+        if body_el is None:
+            body_el = page_body
+    tables = extract_tables(body_el, page)
+    lines = clean_lines(_render_lines(page, body_el), title, {a.name for a in attachments if a.name})
     method = "generic" if not used_sel else ("selectors" if sel and all(
         getattr(sel, k, None) for k in ("title", "date", "source", "body")) else "mixed")
     return ParsedArticle(
@@ -436,3 +437,4 @@ def parse_article(html: str, url: str | None = None, config: Any = None) -> Pars
         meta=meta,
         method=method,
     )
+
