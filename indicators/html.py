@@ -1,13 +1,18 @@
 """HTML page → body text (and what the page says about itself) for the extractor.
 
-Uses the crawler's generic article parser (``scrapers.article.parse_article``) and its decoder, so a
-page reads the same in ``kejiwatch extract`` as in the pipeline; falls back to a plain BeautifulSoup
-text when the scrapers package is not importable."""
+One reader: the crawler's generic article parser (``scrapers.article.parse_article``, on lxml) and
+its decoder, so a page reads the same in ``kejiwatch extract`` as in the pipeline. It is also the
+fast path: HTML → facts through it runs at about 3× ``trafilatura.extract`` (``bench.extract``).
+
+``fast_page_text`` below is kept only as the fallback when the scrapers package is not importable
+(the extractor used on its own): it needs nothing but lxml, and gives the body text without the
+date or source the crawler's parser reads."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from html import unescape
 
 
 def decode_html(raw: bytes) -> str:
@@ -26,35 +31,26 @@ def page_text(page: bytes | str, url: str | None = None) -> tuple[str, dict]:
     html = page if isinstance(page, str) else decode_html(page)
     try:
         from scrapers.article import parse_article
-    except ImportError:  # pragma: no cover
-        parse_article = None
-    if parse_article is not None:
-        art = parse_article(html, url)
-        pub = art.published_at
-        if isinstance(pub, datetime):
-            pub = pub.date()
-        meta = {"title": art.title or "", "published": pub if isinstance(pub, date) else None,
-                "source": art.source}
-        return art.body_text or "", meta
-    return _soup_text(html)
+    except ImportError:  # pragma: no cover - the scrapers ship with the project
+        return fast_page_text(html), {"title": _title(html), "published": None, "source": None}
+    art = parse_article(html, url)
+    pub = art.published_at
+    if isinstance(pub, datetime):
+        pub = pub.date()
+    meta = {"title": art.title or "", "published": pub if isinstance(pub, date) else None,
+            "source": art.source}
+    return art.body_text or "", meta
 
 
-def _soup_text(html: str) -> tuple[str, dict]:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "lxml")
-    for t in soup(["script", "style", "noscript", "nav", "header", "footer"]):
-        t.decompose()
-    title = soup.title.get_text(strip=True) if soup.title else ""
-    text = soup.get_text("\n")
-    text = "\n".join(line.strip() for line in text.splitlines() if line.strip())
-    return text, {"title": title, "published": None, "source": None}
+def _title(html: str) -> str:
+    m = re.search(r"<title[^>]*>(.*?)</title>", html, re.I | re.S)
+    return re.sub(r"\s+", " ", unescape(m.group(1))).strip() if m else ""
 
 
 # ---------------------------------------------------------------------------------------------------
-# A fast generic reader (lxml, no BeautifulSoup): block elements become lines, page chrome and
-# link-only blocks (navigation, 相关文章 lists, 上一篇/下一篇) are dropped. The extractor itself skips
-# furniture lines and reads the date and publisher from the text, so this is enough for facts.
+# The fallback reader (lxml only): block elements become lines, page chrome and link-only blocks
+# (navigation, 相关文章 lists, 上一篇/下一篇) are dropped. The extractor itself skips furniture lines
+# and reads the date and publisher from the text, so this is enough for facts.
 
 _DROP_TAGS = {"script", "style", "noscript", "iframe", "object", "embed", "select", "button", "nav",
               "header", "footer", "aside", "form", "svg", "template", "head"}
