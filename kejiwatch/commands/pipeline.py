@@ -24,6 +24,10 @@ def register(app: typer.Typer) -> None:
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Airflow's task logs."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON (last line)."),
         portals: str = typer.Option(None, help="Crawl only these portal ids (comma-separated)."),
+        crawl_rate: float = typer.Option(
+            None, min=0.01, help="Requests/s per host for every portal. Default: 20 against the "
+            "replay portals this command starts (our own loopback server), each portal's YAML "
+            "rate_limit behind --proxy."),
     ) -> None:
         """Crawl the replay portals and build, gate and publish the marts, through Airflow
         (scrape_portals then build_marts with dag.test()), then print a summary."""
@@ -34,7 +38,8 @@ def register(app: typer.Typer) -> None:
         home = Path(airflow_home) if airflow_home else None
         summary = runner.run(scenario=scenario, day=day, proxy=proxy, home=home, build=build,
                                dbt_tasks=dbt_tasks,
-                               portals=[p.strip() for p in portals.split(",")] if portals else None)
+                               portals=[p.strip() for p in portals.split(",")] if portals else None,
+                               rate=crawl_rate, announce=typer.echo)
         typer.echo(summary.render())
         if as_json:
             import json

@@ -2,7 +2,7 @@
 replay portals, the real crawler, real dbt, real Great Expectations, a real publication.
 A second run lands no new page versions and publishes identical marts. Two portals (a GBK
 city bureau and a forum repost site, all three fact families between them) keep it short:
-dag.test() runs the mapped crawl tasks one after the other."""
+dag.test() runs the mapped crawl tasks one after the other (at 20 req/s per replay host)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ def test_kejiwatch_run_twice_through_dag_test(isolated_warehouse, tmp_path):
     env = {**os.environ, "KEJIWATCH_DBT_TASKS": "layers"}
     first = _kejiwatch_run(env, tmp_path / "airflow")
     assert first["ok"], first
+    # the replay portals are the run's own loopback server: the crawl says which rate it used
+    assert first["crawl_rate"].startswith("20 req/s per host"), first["crawl_rate"]
     assert first["scrape"]["state"] == "success" and first["build"]["state"] == "success"
     assert first["pages_fetched"] >= first["pages_landed"] > 0
     assert first["portals"] == 2 and not first["portals_failed"]
