@@ -5,7 +5,8 @@ One portal's output is one ``PortalBatch`` and lands in one transaction under
 Rows go in as pandas frames (``INSERT OR IGNORE … BY NAME SELECT * FROM frame``), never row by row.
 Keys are content-derived (page_version_id = sha256(url|content_hash)), so re-landing the same
 content adds nothing; fetch attempts are keyed by a per-attempt id, so landing the same batch twice
-adds nothing either.
+adds nothing either. That is what makes a retry safe: on DuckLake, a batch whose commit lost a race
+to another writer is rolled back and landed again in full (``warehouse.conflicts``), never dropped.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from warehouse import backends
+from warehouse import backends, conflicts
 from warehouse.db import connect
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -234,7 +235,8 @@ class Lander:
                             if isinstance(job, PortalBatch):
                                 fut.set_result(_land(con, job, index))
                             else:
-                                fut.set_result(job(con))
+                                fut.set_result(conflicts.run(lambda job=job: job(con),
+                                                             what="warehouse call on the lander"))
                         except BaseException as exc:
                             index.reset()  # a rolled-back batch may have touched it: rebuild
                             fut.set_exception(exc)
@@ -255,7 +257,19 @@ class Lander:
 def _land(
     con: duckdb.DuckDBPyConnection, batch: PortalBatch, index: _SessionIndex | None = None
 ) -> LandResult:
-    """One batch, one transaction."""
+    """One batch, one transaction; the whole transaction runs again if it lost a commit race to
+    a concurrent writer (DuckLake: see ``warehouse.conflicts``). The repost index is rebuilt
+    before a retry, since the rolled-back attempt had already added its pages to it."""
+    return conflicts.run(
+        lambda: _land_once(con, batch, index),
+        what=f"landing portal {batch.portal_id}",
+        before_retry=index.reset if index is not None else None,
+    )
+
+
+def _land_once(
+    con: duckdb.DuckDBPyConnection, batch: PortalBatch, index: _SessionIndex | None = None
+) -> LandResult:
     res = LandResult()
     con.execute("begin transaction")
     try:
@@ -277,7 +291,7 @@ def _land(
             _insert(con, "crawl_run_portals", [run_portal], replace=True)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        conflicts.rollback(con)
         raise
     return res
 
@@ -301,12 +315,12 @@ def _existing(con: duckdb.DuckDBPyConnection, table: str, key: str, ids: Iterabl
 def land_portals(rows: list[dict[str, Any]], path: Path | None = None) -> int:
     """Upsert the registry (raw.portals) so dbt needs no YAML."""
     with connect(path) as con:
-        return _insert(con, "portals", rows, replace=True)
+        return conflicts.run(lambda: _insert(con, "portals", rows, replace=True), what="landing the registry")
 
 
 def begin_run(run_id: str, trigger: str, started_at: datetime, path: Path | None = None) -> None:
     with connect(path) as con:
-        _begin_run(con, run_id, trigger, started_at)
+        conflicts.run(lambda: _begin_run(con, run_id, trigger, started_at), what=f"opening run {run_id}")
 
 
 def _begin_run(con: duckdb.DuckDBPyConnection, run_id: str, trigger: str, started_at: datetime) -> None:
@@ -321,7 +335,7 @@ def _begin_run(con: duckdb.DuckDBPyConnection, run_id: str, trigger: str, starte
 def end_run(run_id: str, finished_at: datetime, path: Path | None = None) -> str:
     """Close a run: outcome ok (every portal ok), failed (every portal failed, or none ran), else partial."""
     with connect(path) as con:
-        return close_run(con, run_id, finished_at)
+        return conflicts.run(lambda: close_run(con, run_id, finished_at), what=f"closing run {run_id}")
 
 
 def close_run(con: duckdb.DuckDBPyConnection, run_id: str, finished_at: datetime) -> str:
@@ -366,8 +380,8 @@ def prepare_run(
     schema check and a checkpoint, serialised by the warehouse lock."""
     with connect(path) as con:
         if run_id:
-            _begin_run(con, run_id, trigger, started_at)
-        _insert(con, "portals", portal_rows, replace=True)
+            conflicts.run(lambda: _begin_run(con, run_id, trigger, started_at), what=f"opening run {run_id}")
+        conflicts.run(lambda: _insert(con, "portals", portal_rows, replace=True), what="landing the registry")
         return {pid: _load_state(con, pid) for pid in portal_ids}
 
 
