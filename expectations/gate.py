@@ -1,6 +1,7 @@
 """The three quality gates: landing (raw.*), facts (before the marts), marts (before publication).
 
-Each gate reads its frames under the warehouse lock with a read-only connection, validates them
+Each gate reads its frames through ``warehouse.db.connect`` with a read-only connection (the
+DuckDB file under the warehouse lock, or the DuckLake: ``KEJIWATCH_BACKEND``), validates them
 with GX (File context under the data dir, Data Docs rebuilt), turns the outcome into a
 ``GateResult`` and records it in ``audit.gate_runs``. The facts gate also writes failing rows to
 ``audit.quarantined_mentions``. A gate never raises for bad data: bad data is its result.
@@ -23,7 +24,7 @@ from expectations import frames
 from expectations.context import AssetOutcome, data_docs_index, validate_frames
 from expectations.result import Failure, GateResult
 from expectations.rules import thresholds
-from warehouse import db
+from warehouse import backends, conflicts, db
 
 log = logging.getLogger(__name__)
 
@@ -192,60 +193,67 @@ def _record(
     pairs failing now: pairs that no longer fail (fixed upstream, thresholds changed, mention gone)
     are released. A pair already quarantined keeps its first gate run and time, so re-running the
     gate on the same data leaves the table (and the next publication) unchanged."""
-    added = 0
     with db.connect(warehouse) as con:
-        con.execute(GATE_RUNS_DDL)
-        con.execute("begin")
-        try:
-            if quarantine is not None:
-                failing = pd.DataFrame(
-                    quarantine,
-                    columns=[
-                        "mention_id",
-                        "page_version_id",
-                        "expectation",
-                        "reason",
-                        "severity",
-                        "gate_run_id",
-                    ],
-                )
-                failing = failing.drop_duplicates(["mention_id", "expectation"])
-                con.register("kw_failing", failing)
+        con.execute(_gate_runs_ddl())
+        return conflicts.run(lambda: _record_once(con, result, quarantine),
+                             what=f"recording the {result.gate} gate run")
+
+
+def _gate_runs_ddl() -> str:
+    # DuckLake has no PRIMARY KEY: the gate run id is unique by construction (time + uuid)
+    return backends.without_constraints(GATE_RUNS_DDL) if backends.is_ducklake() else GATE_RUNS_DDL
+
+
+def _record_once(con: duckdb.DuckDBPyConnection, result: GateResult, quarantine: list[dict] | None) -> int:
+    """One transaction; safe to run again after a conflict (it replays the same changes)."""
+    added = 0
+    con.execute("begin")
+    try:
+        if quarantine is not None:
+            failing = pd.DataFrame(
+                quarantine,
+                columns=["mention_id", "page_version_id", "expectation", "reason", "severity", "gate_run_id"],
+            )
+            failing = failing.drop_duplicates(["mention_id", "expectation"])
+            con.register("kw_failing", failing)
+            try:
                 con.execute("""
                     delete from audit.quarantined_mentions q
                     where not exists (select 1 from kw_failing f
                                       where f.mention_id = q.mention_id and f.expectation = q.expectation)
                 """)
-                before = con.execute("select count(*) from audit.quarantined_mentions").fetchone()[0]
-                con.execute(
+                # an anti-join rather than ON CONFLICT DO NOTHING: DuckLake has neither keys nor
+                # ON CONFLICT; kw_failing holds each (mention, rule) pair once
+                added = con.execute(
                     """
                     insert into audit.quarantined_mentions
                         (mention_id, page_version_id, expectation, reason, severity, gate_run_id,
                          quarantined_at)
                     select mention_id, page_version_id, expectation, reason, severity, gate_run_id, $now
-                    from kw_failing
-                    on conflict do nothing
+                    from kw_failing f
+                    where not exists (select 1 from audit.quarantined_mentions q
+                                      where q.mention_id = f.mention_id and q.expectation = f.expectation)
                 """,
                     {"now": _now()},
-                )
-                added = con.execute("select count(*) from audit.quarantined_mentions").fetchone()[0] - before
+                ).fetchone()[0]
+            finally:
                 con.unregister("kw_failing")
-            con.execute(
-                "insert into audit.gate_runs values ($id, $gate, $started, $finished, $success, $result)",
-                {
-                    "id": result.gate_run_id,
-                    "gate": result.gate,
-                    "started": datetime.fromisoformat(result.started_at),
-                    "finished": datetime.fromisoformat(result.finished_at),
-                    "success": result.success,
-                    "result": result.to_json(),
-                },
-            )
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-    return added
+        con.execute(
+            "insert into audit.gate_runs values ($id, $gate, $started, $finished, $success, $result)",
+            {
+                "id": result.gate_run_id,
+                "gate": result.gate,
+                "started": datetime.fromisoformat(result.started_at),
+                "finished": datetime.fromisoformat(result.finished_at),
+                "success": result.success,
+                "result": result.to_json(),
+            },
+        )
+        con.execute("commit")
+    except Exception:
+        conflicts.rollback(con)
+        raise
+    return int(added)
 
 
 def latest_gate_results(warehouse: Path | None = None) -> dict[str, GateResult]:

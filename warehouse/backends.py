@@ -23,12 +23,8 @@ statement stays ``INSERT OR IGNORE/REPLACE`` against the declared keys.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import subprocess
-import sys
-import time
 from functools import cache
 from pathlib import Path
 
@@ -83,20 +79,12 @@ def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"LOAD {name}")
 
 
-_RACES = ("conflict", "already exists", "duplicate key")
+def _retry(action, what: str):  # type: ignore[no-untyped-def]
+    """Run ``action`` again when a concurrent writer got there first: two processes may
+    initialise a new catalog, or create the same schema, at the same moment."""
+    from warehouse import conflicts
 
-
-def _retry(action, attempts: int = 20):  # type: ignore[no-untyped-def]
-    """Run ``action`` again when a concurrent writer got there first: DuckLake commits are
-    optimistic, and two processes may initialise a new catalog at the same moment."""
-    for attempt in range(attempts):
-        try:
-            return action()
-        except duckdb.Error as exc:
-            if attempt == attempts - 1 or not any(r in str(exc).lower() for r in _RACES):
-                raise
-            time.sleep(0.1 * (attempt + 1))
-    return None
+    return conflicts.run(action, what=what, creates=True, max_attempts=20, max_wait=2.0)
 
 
 def open_ducklake(read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -113,7 +101,7 @@ def open_ducklake(read_only: bool = False) -> duckdb.DuckDBPyConnection:
             Path(data_path).mkdir(parents=True, exist_ok=True)
         options = [f"DATA_PATH '{data_path}'"] + (["READ_ONLY"] if read_only else [])
         _retry(lambda: con.execute(f"ATTACH IF NOT EXISTS 'ducklake:{catalog}' AS {LAKE_ALIAS} "
-                                   f"({', '.join(options)})"))
+                                   f"({', '.join(options)})"), "attach the lake")
         con.execute(f"USE {LAKE_ALIAS}")
     except Exception:
         con.close()
@@ -145,11 +133,16 @@ def primary_keys() -> dict[str, tuple[str, ...]]:
     return keys
 
 
-def ducklake_schema_sql() -> str:
-    """schema.sql without PRIMARY KEY clauses (DuckLake has no constraints; MERGE keeps keys unique)."""
-    text = re.sub(r"--[^\n]*", "", _schema_text())
+def without_constraints(sql: str) -> str:
+    """DDL without comments and PRIMARY KEY clauses, which DuckLake does not accept (NOT NULL it does)."""
+    text = re.sub(r"--[^\n]*", "", sql)
     text = re.sub(r",\s*primary key\s*\([^)]*\)", "", text)
     return re.sub(r"\s+primary key\b", "", text)
+
+
+def ducklake_schema_sql() -> str:
+    """schema.sql without PRIMARY KEY clauses (DuckLake has no constraints; MERGE keeps keys unique)."""
+    return without_constraints(_schema_text())
 
 
 _ENSURED: set[str] = set()
@@ -158,6 +151,8 @@ _ENSURED: set[str] = set()
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw and audit tables in the lake if missing (safe with concurrent writers;
     once per catalog and process, since every statement is a round trip to the catalog)."""
+    from warehouse import conflicts
+
     catalog = ducklake_catalog()
     if catalog in _ENSURED:
         return
@@ -169,11 +164,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(sql)
             con.execute("commit")
         except Exception:
-            with contextlib.suppress(duckdb.Error):  # a failed commit already ended the transaction
-                con.execute("rollback")
+            conflicts.rollback(con)
             raise
 
-    _retry(create)
+    _retry(create, "create the raw and audit schemas")
     _ENSURED.add(catalog)
 
 
@@ -208,12 +202,17 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame_name: str, co
 
 # --- dbt on the lake ----------------------------------------------------------------------------
 
+def lake_dbt_dir() -> Path:
+    """dbt's working folder for the lake: the generated profile, ``target/`` (manifest, run results)."""
+    return settings.data_dir() / "lake" / "dbt"
+
+
 def write_dbt_profile(directory: Path | None = None) -> Path:
     """A dbt-duckdb profile (same profile name as the project's) whose target database is the
     lake, attached through dbt-duckdb's ``attach:``; returns the profiles directory.
 
-    The project's own profiles.yml stays the DuckDB-file one; run dbt with
-    ``--profiles-dir <this dir>`` to build the same models, seeds and tests in the DuckLake."""
+    The project's own profiles.yml stays the DuckDB-file one; ``warehouse.dbt.run_dbt`` runs dbt
+    with ``--profiles-dir <this dir>`` to build the same models, seeds and tests in the DuckLake."""
     import yaml
 
     con = duckdb.connect()
@@ -242,19 +241,7 @@ def write_dbt_profile(directory: Path | None = None) -> Path:
             },
         }
     }
-    directory = Path(directory or settings.data_dir() / "lake" / "dbt")
+    directory = Path(directory or lake_dbt_dir())
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "profiles.yml").write_text(yaml.safe_dump(profile, sort_keys=False), encoding="utf-8")
     return directory
-
-
-def run_dbt_on_lake(args: list[str], *, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
-    """`dbt <args>` against the lake in a child process (its own target and log paths)."""
-    profiles = write_dbt_profile()
-    work = profiles.parent
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt) if dbt.exists() else "dbt", *args, "--project-dir", str(settings.dbt_project_dir()),
-               "--profiles-dir", str(profiles), "--target-path", str(work / "target"),
-               "--log-path", str(work / "logs")]
-    return subprocess.run(command, cwd=settings.dbt_project_dir(), capture_output=True, text=True,
-                          timeout=timeout, check=False)

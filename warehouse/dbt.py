@@ -1,13 +1,20 @@
 """Run the dbt project in-process (dbt-core's ``dbtRunner``) against the working warehouse.
 
-Every invocation holds the warehouse lock (``warehouse.db.locked``) for its whole duration: dbt-duckdb
-opens the DuckDB file itself and DuckDB admits one writing process, so the crawler, the gates
-and dbt must take turns. Before dbt starts, the raw and audit schemas are ensured on the file,
-so a build on a fresh warehouse finds the sources it declares.
+The same project builds on either backend (``KEJIWATCH_BACKEND``, see ``warehouse.backends``);
+before dbt starts, the raw and audit schemas are ensured, so a build on a fresh warehouse finds
+the sources it declares.
 
-The DuckDB path reaches ``dbt_project/profiles.yml`` through ``KEJIWATCH_WAREHOUSE``, set here to
-the absolute path of ``settings.warehouse_path()`` for the duration of the call (the profile's
-own default is relative to ``dbt_project/`` and only right when dbt is run by hand from there).
+* DuckDB file: every invocation holds the warehouse lock (``warehouse.db.locked``) for its whole
+  duration: dbt-duckdb opens the file itself and DuckDB admits one writing process, so the
+  crawler, the gates and dbt must take turns. The path reaches ``dbt_project/profiles.yml``
+  through ``KEJIWATCH_WAREHOUSE``, set here to the absolute path of ``settings.warehouse_path()``
+  for the duration of the call (the profile's own default is relative to ``dbt_project/`` and
+  only right when dbt is run by hand from there).
+* DuckLake: no lock (crawlers keep landing while dbt builds; each dbt statement is its own lake
+  transaction). dbt runs with the generated profile whose target database is the lake
+  (``warehouse.backends.write_dbt_profile``) and its own target folder (:func:`target_dir`).
+  Two builds at once would conflict on the same models: the pipeline runs ``build_marts`` one
+  at a time (one-slot Airflow pool).
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import duckdb
 import yaml
 
 from kejiwatch import settings
-from warehouse import db
+from warehouse import backends, db
 
 log = logging.getLogger(__name__)
 
@@ -68,21 +75,25 @@ def project_dir() -> Path:
     return settings.dbt_project_dir()
 
 
-def target_dir(warehouse: Path) -> Path:
+def target_dir(warehouse: Path | None = None) -> Path:
     """Where dbt writes its manifest, partial-parse state and docs for this warehouse.
 
-    The working warehouse uses ``dbt_project/target`` (the README links its index.html). Any
+    On DuckLake: ``<data dir>/lake/dbt/target`` (``warehouse`` does not apply). The working
+    DuckDB warehouse uses ``dbt_project/target`` (the README links its index.html). Any
     other warehouse file (tests, benchmarks, scratch runs) gets ``<its folder>/dbt_target``:
     dbt re-parses the whole project whenever the profile's DuckDB path differs from the last
     parse, so processes on different warehouses sharing one target folder would thrash (and
     race on) each other's partial-parse state."""
+    if backends.is_ducklake():
+        return backends.lake_dbt_dir() / "target"
+    warehouse = Path(warehouse or settings.warehouse_path())
     default = settings.PROJECT_ROOT / "warehouse" / "warehouse.duckdb"
     if Path(warehouse).resolve() == default.resolve():
         return project_dir() / "target"
     return Path(warehouse).resolve().parent / "dbt_target"
 
 
-def _with_project_args(args: Sequence[str], warehouse: Path) -> list[str]:
+def _with_project_args(args: Sequence[str], profiles_dir: Path, target: Path) -> list[str]:
     """Add --project-dir/--profiles-dir/--target-path unless the caller chose them."""
     out = list(args)
     if not out or out[0].startswith("-"):
@@ -90,10 +101,23 @@ def _with_project_args(args: Sequence[str], warehouse: Path) -> list[str]:
     if "--project-dir" not in out:
         out += ["--project-dir", str(project_dir())]
     if "--profiles-dir" not in out:
-        out += ["--profiles-dir", str(project_dir())]
+        out += ["--profiles-dir", str(profiles_dir)]
     if "--target-path" not in out:
-        out += ["--target-path", str(target_dir(warehouse))]
+        out += ["--target-path", str(target)]
     return out
+
+
+@contextmanager
+def _dbt_target(warehouse: Path | None, timeout: float) -> Iterator[tuple[Path, Path]]:
+    """The warehouse made ready for one dbt invocation; yields (profiles dir, target dir)."""
+    if backends.is_ducklake():
+        with db.connect():  # ensures raw.* and audit.* in the lake
+            pass
+        yield backends.write_dbt_profile(), target_dir()
+        return
+    with db.locked(warehouse, timeout=timeout) as path, _warehouse_env(path):
+        _ensure_landing(path)
+        yield project_dir(), target_dir(path)
 
 
 @contextmanager
@@ -152,7 +176,8 @@ def release_duckdb() -> None:
 
 
 def run_dbt(args: list[str], *, warehouse: Path | None = None, timeout: float = 900) -> DbtRun:
-    """Run one dbt command (e.g. ``["build", "--select", "marts"]``) in-process, under the lock.
+    """Run one dbt command (e.g. ``["build", "--select", "marts"]``) in-process, on the DuckDB
+    file under the lock or on the DuckLake (``warehouse`` then does not apply).
 
     Never raises for a failing dbt run: the result says which nodes failed and why.
     Raises ``warehouse.db.WarehouseBusy`` if the lock is not free within ``timeout`` seconds.
@@ -163,9 +188,8 @@ def run_dbt(args: list[str], *, warehouse: Path | None = None, timeout: float = 
 
     run = DbtRun(args=list(args), success=False)
     started = time.perf_counter()
-    with _INVOCATION_LOCK, db.locked(warehouse, timeout=timeout) as path, _warehouse_env(path):
-        full_args = _with_project_args(args, path)
-        _ensure_landing(path)
+    with _INVOCATION_LOCK, _dbt_target(warehouse, timeout) as (profiles_dir, target):
+        full_args = _with_project_args(args, profiles_dir, target)
         release_duckdb()  # never reuse a handle an interrupted invocation left behind
         try:
             outcome = dbtRunner().invoke(full_args)

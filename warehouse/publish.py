@@ -1,13 +1,18 @@
 """Atomic publication of the marts as a separate DuckDB file for BI tools.
 
-The working warehouse has one writer at a time, so BI tools never open it. Instead every table of
-its ``marts`` schema (views materialised) plus the quarantine table and a ``publication_manifest``
-is copied into a NEW file next to the target, in the ``main`` schema, written with an explicit
+BI tools never open the working warehouse (a DuckDB file with one writer at a time, or a DuckLake
+that needs its catalog and extensions). Instead every table of its ``marts`` schema (views
+materialised) plus the quarantine table and a ``publication_manifest`` is copied into a NEW file
+next to the target, in the ``main`` schema, written with an explicit
 ``STORAGE_VERSION`` so DuckDB 1.x clients (BI drivers bundle old versions) can read it. The new
 file is then swapped in with ``os.replace``: a reader that already holds the old file keeps its
 consistent snapshot (the old inode), a reader that opens afterwards sees the new one, and nobody
 ever sees a half-written file. A blocked gate raises before anything is written, so the previous
 file stays byte-for-byte untouched.
+
+The source follows ``KEJIWATCH_BACKEND`` (:func:`_source`): the DuckDB file, attached read-only
+under the warehouse lock, or the DuckLake attached read-only (a snapshot: concurrent landing goes
+on while the marts are copied). The published file is a plain DuckDB file on both backends.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import logging
 import os
 import subprocess
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -29,7 +35,7 @@ from expectations.frames import MANIFEST_TABLE, QUARANTINE_TABLE, newest_documen
 from expectations.result import GateBlocked, GateResult
 from expectations.rules import thresholds
 from kejiwatch import settings
-from warehouse import db
+from warehouse import backends, db
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +108,31 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+@contextmanager
+def _source(warehouse: Path | None) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """An in-memory DuckDB with the working warehouse attached read-only; yields it and the
+    warehouse's catalog name. Only the attached databases are touched."""
+    if backends.is_ducklake():
+        con = backends.open_ducklake(read_only=True)
+        try:
+            yield con, backends.LAKE_ALIAS
+        finally:
+            con.close()
+        return
+    with db.locked(warehouse) as wh_path:
+        if not wh_path.exists():
+            raise FileNotFoundError(f"{wh_path} does not exist: nothing to publish")
+        con = duckdb.connect()
+        try:
+            # attached under its own file stem, as dbt-duckdb names it, so views in marts that
+            # name their catalog ("warehouse".intermediate.x) resolve while being copied
+            wh = _catalog_alias(wh_path)
+            con.execute(f"attach '{wh_path}' as {_quote(wh)} (read_only)")
+            yield con, wh
+        finally:
+            con.close()
+
+
 def _copy_table(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
     # ORDER BY ALL makes the row order (and so every reader's default scan) independent of how
     # the warehouse happened to store the rows: identical marts give identical tables.
@@ -138,74 +169,65 @@ def publish(
     fresh_sources = thresholds()["marts"]["freshness_sources"]
 
     try:
-        with db.locked(warehouse) as wh_path:
-            if not wh_path.exists():
-                raise FileNotFoundError(f"{wh_path} does not exist: nothing to publish")
-            con = duckdb.connect()  # in-memory: only the two attached files are touched
-            try:
-                # attached under its own file stem, as dbt-duckdb names it, so views in marts that
-                # name their catalog ("warehouse".intermediate.x) resolve while being copied
-                wh = _catalog_alias(wh_path)
-                con.execute(f"attach '{wh_path}' as {_quote(wh)} (read_only)")
-                con.execute(f"attach '{tmp}' as pub (storage_version '{version}')")
-                tables = [
-                    r[0]
-                    for r in con.execute(
-                        "select table_name from information_schema.tables "
-                        "where table_catalog = ? and table_schema = 'marts' order by table_name",
-                        [wh],
-                    ).fetchall()
-                ]
-                if not tables:
-                    raise RuntimeError(f"{wh_path} has no marts tables: run the dbt build first")
-                reserved = {MANIFEST_TABLE, QUARANTINE_TABLE}
-                for t in tables:
-                    if t in reserved:
-                        log.warning("marts.%s clashes with a publication table name; skipped", t)
-                        continue
-                    _copy_table(con, f"{_quote(wh)}.marts.{_quote(t)}", t)
-                _copy_table(con, f"{_quote(wh)}.audit.quarantined_mentions", QUARANTINE_TABLE)
-                con.execute("use pub")
-                newest = newest_document_at(con, fresh_sources, schema="main")
-                con.execute("use memory")
-                counts = {
-                    t: con.execute(f"select count(*) from pub.main.{_quote(t)}").fetchone()[0]
-                    for t in [*(t for t in tables if t not in reserved), QUARANTINE_TABLE]
-                }
-                version_str = code_version()
-                gate_runs = json.dumps(
-                    [
-                        {
-                            "gate": r.gate,
-                            "gate_run_id": r.gate_run_id,
-                            "success": r.success,
-                            "warnings": len(r.warnings),
-                            "data_docs_path": r.data_docs_path,
-                        }
-                        for r in results
-                    ],
-                    ensure_ascii=False,
-                )
-                outcome = (
-                    "ungated"
-                    if not results
-                    else ("passed_with_warnings" if any(r.warnings for r in results) else "passed")
-                )
-                con.execute(f"""
-                    create table pub.main.{MANIFEST_TABLE} (
-                        publish_id varchar, published_at timestamp, code_version varchar,
-                        table_name varchar, row_count bigint, gate_runs json, gate_outcome varchar,
-                        newest_document_at timestamp, storage_version varchar)""")
-                con.executemany(
-                    f"insert into pub.main.{MANIFEST_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        [publish_id, now, version_str, t, n, gate_runs, outcome, newest, version]
-                        for t, n in sorted(counts.items())
-                    ],
-                )
-                con.execute("detach pub")
-            finally:
-                con.close()
+        with _source(warehouse) as (con, wh):
+            con.execute(f"attach '{tmp}' as pub (storage_version '{version}')")
+            tables = [
+                r[0]
+                for r in con.execute(
+                    "select table_name from information_schema.tables "
+                    "where table_catalog = ? and table_schema = 'marts' order by table_name",
+                    [wh],
+                ).fetchall()
+            ]
+            if not tables:
+                raise RuntimeError(f"the {backends.backend()} warehouse has no marts tables: "
+                                   "run the dbt build first")
+            reserved = {MANIFEST_TABLE, QUARANTINE_TABLE}
+            for t in tables:
+                if t in reserved:
+                    log.warning("marts.%s clashes with a publication table name; skipped", t)
+                    continue
+                _copy_table(con, f"{_quote(wh)}.marts.{_quote(t)}", t)
+            _copy_table(con, f"{_quote(wh)}.audit.quarantined_mentions", QUARANTINE_TABLE)
+            con.execute("use pub")
+            newest = newest_document_at(con, fresh_sources, schema="main")
+            con.execute(f"use {_quote(wh)}")
+            counts = {
+                t: con.execute(f"select count(*) from pub.main.{_quote(t)}").fetchone()[0]
+                for t in [*(t for t in tables if t not in reserved), QUARANTINE_TABLE]
+            }
+            version_str = code_version()
+            gate_runs = json.dumps(
+                [
+                    {
+                        "gate": r.gate,
+                        "gate_run_id": r.gate_run_id,
+                        "success": r.success,
+                        "warnings": len(r.warnings),
+                        "data_docs_path": r.data_docs_path,
+                    }
+                    for r in results
+                ],
+                ensure_ascii=False,
+            )
+            outcome = (
+                "ungated"
+                if not results
+                else ("passed_with_warnings" if any(r.warnings for r in results) else "passed")
+            )
+            con.execute(f"""
+                create table pub.main.{MANIFEST_TABLE} (
+                    publish_id varchar, published_at timestamp, code_version varchar,
+                    table_name varchar, row_count bigint, gate_runs json, gate_outcome varchar,
+                    newest_document_at timestamp, storage_version varchar)""")
+            con.executemany(
+                f"insert into pub.main.{MANIFEST_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    [publish_id, now, version_str, t, n, gate_runs, outcome, newest, version]
+                    for t, n in sorted(counts.items())
+                ],
+            )
+            con.execute("detach pub")  # checkpoints the new file before it is swapped in
         _fsync(tmp)
         os.replace(tmp, target)
         _fsync(target.parent)

@@ -1,5 +1,6 @@
 """Real alert receivers on loopback: an SMTP server (aiosmtpd) and a JSON webhook (http.server),
-wired to kejiwatch through the same env settings an operator would use."""
+wired to kejiwatch through the same env settings an operator would use; and ``backend``, which runs
+a test on both warehouse backends."""
 
 from __future__ import annotations
 
@@ -39,6 +40,21 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(params=["duckdb", pytest.param("ducklake", marks=pytest.mark.slow)])
+def backend(request: pytest.FixtureRequest, isolated_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The working warehouse on each backend: the DuckDB file, then a DuckLake (local catalog file
+    and data path under the test's data dir; the PostgreSQL catalog is covered by
+    tests/test_ducklake_backend.py). Gates and publisher read it through ``warehouse.db``; the
+    published BI file is a plain DuckDB file either way."""
+    from warehouse import backends
+
+    monkeypatch.setenv("KEJIWATCH_BACKEND", request.param)
+    monkeypatch.delenv("KEJIWATCH_DUCKLAKE_CATALOG", raising=False)
+    monkeypatch.delenv("KEJIWATCH_DUCKLAKE_DATA_PATH", raising=False)
+    backends._ENSURED.clear()  # a new lake per test: create its schema again
+    return str(request.param)
 
 
 @pytest.fixture

@@ -101,7 +101,7 @@ def test_block_alerts_once_then_recovers_then_warns(inbox: Any) -> None:
     assert read_manifest()[0]["gate_outcome"] == "passed_with_warnings"
 
 
-def test_absurd_figure_is_quarantined_while_the_rest_publishes(inbox: Any) -> None:
+def test_absurd_figure_is_quarantined_while_the_rest_publishes(inbox: Any, backend: str) -> None:
     pages = sw.sample_pages()
     mentions = sw.sample_mentions(pages)
     bad = mentions[3]  # 高新技术企业总数达到312家 -> a planted 3.12 billion enterprises

@@ -36,11 +36,12 @@ def _tables(path: Path) -> dict[str, list[tuple]]:
         return {n: con.execute(f'select * from "{n}"').fetchall() for n in names}
 
 
-def test_publish_copies_marts_quarantine_and_manifest(isolated_warehouse: Path) -> None:
+def test_publish_copies_marts_quarantine_and_manifest(isolated_warehouse: Path, backend: str) -> None:
     sw.build(settings.warehouse_path())
     with db.connect() as con:  # a dbt view that names its catalog, as dbt-duckdb writes them
+        catalog = con.execute("select current_database()").fetchone()[0]  # warehouse | lake
         con.execute(
-            "create view marts.contract_count as select count(*) as n from warehouse.marts.fct_contracts"
+            f"create view marts.contract_count as select count(*) as n from {catalog}.marts.fct_contracts"
         )
     pub = publish([_passed("facts"), _passed("marts")])
     path = settings.marts_path()
@@ -78,7 +79,7 @@ def test_publish_copies_marts_quarantine_and_manifest(isolated_warehouse: Path) 
     assert sorted(p.name for p in path.parent.glob("marts.duckdb*")) == ["marts.duckdb"]
 
 
-def test_republishing_identical_marts_gives_identical_tables(isolated_warehouse: Path) -> None:
+def test_republishing_identical_marts_gives_identical_tables(isolated_warehouse: Path, backend: str) -> None:
     sw.build(settings.warehouse_path())
     first = publish([_passed()])
     tables_1 = _tables(settings.marts_path())
@@ -96,7 +97,7 @@ def test_republishing_identical_marts_gives_identical_tables(isolated_warehouse:
     assert [r[3:5] for r in manifest_1] == [r[3:5] for r in manifest_2]  # table names and row counts
 
 
-def test_blocked_gate_leaves_the_previous_file_byte_for_byte(isolated_warehouse: Path) -> None:
+def test_blocked_gate_leaves_the_previous_file_byte_for_byte(isolated_warehouse: Path, backend: str) -> None:
     sw.build(settings.warehouse_path())
     publish([_passed()])
     path = settings.marts_path()
