@@ -342,27 +342,41 @@ def _source(meta: dict[str, str], page_text: str) -> str | None:
 def _attachment_ext(url: str, name: str) -> str | None:
     parts = urlsplit(url)
     candidates = [unquote(parts.path)]
-    for values in parse_qs(parts.query).values():
-        candidates.extend(values)
+    if "." in parts.query or "%" in parts.query:  # else no query value can end in ".ext"
+        for values in parse_qs(parts.query).values():
+            candidates.extend(values)
     candidates.append(name)
     for c in candidates:
-        m = re.search(r"\.([A-Za-z]{2,4})\s*$", c.strip())
+        m = _EXT_AT_END.search(c.strip())
         if m and m.group(1).lower() in ATTACHMENT_EXTS:
             return m.group(1).lower()
     return None
+
+
+_EXT_AT_END = re.compile(r"\.([A-Za-z]{2,4})\s*$")
+# Something that can end a path, query value or name in an attachment extension (or hide one
+# percent-encoded): a link without it anywhere is not an attachment, whatever the base URL.
+_EXT_HINT = re.compile(r"\.(?:" + "|".join(ATTACHMENT_EXTS) + r")(?![A-Za-z])|%", re.I)
+
+
+def _may_be_attachment(a: Element, href: str) -> bool:
+    """Cheap test first: pages carry hundreds of navigation links."""
+    if not href or href[0] == "?":  # the link's path is the page's own
+        return True
+    return bool(_EXT_HINT.search(href) or _EXT_HINT.search(a.get("title") or "")
+                or any(_EXT_HINT.search(t) for t in a.itertext()))
 
 
 def find_attachments(page: Page, root: Element | None, base_url: str | None) -> list[AttachmentLink]:
     """Links to files under ``root`` (the whole document when None)."""
     seen: set[str] = set()
     out: list[AttachmentLink] = []
-    links = page.iter("a") if root is None else page.descendants(root, "a")
-    for a in links:
+    for a in page.descendants(root, "a"):
         href = a.get("href")
         if href is None:
             continue
         href = href.strip()
-        if href.lower().startswith(("javascript:", "mailto:", "#")):
+        if href.lower().startswith(("javascript:", "mailto:", "#")) or not _may_be_attachment(a, href):
             continue
         url = urljoin(base_url, href) if base_url else href
         name = _norm_space(page.text(a, " ")) or (a.get("title") or "")

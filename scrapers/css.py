@@ -40,8 +40,8 @@ Test = Callable[[Element, Page], bool]
 @dataclass
 class _Compound:
     tests: list[Test] = field(default_factory=list)
-    # one test every match must pass, as an XPath condition (a superset), to pre-filter in C
-    key: str | None = None
+    # one test every match passes ("id"/"class"/"tag", value): a cheap pre-filter
+    key: tuple[str, str] | None = None
 
     def match(self, el: Element, page: Page) -> bool:
         return all(t(el, page) for t in self.tests)
@@ -137,14 +137,14 @@ def _parse(selector: str) -> list[list[tuple[str, _Compound]]]:
             if m["type"] != "*":
                 name = m["type"].lower()
                 cur.tests.append(lambda el, page, name=name: el.tag == name)
-                cur.key = cur.key or f"self::{name}"
+                cur.key = cur.key or ("tag", name)
         elif m["id"]:
             cur.tests.append(lambda el, page, v=m["id"]: el.get("id") == v)
-            cur.key = f"@id='{m['id']}'"
+            cur.key = ("id", m["id"])
         elif m["cls"]:
             cur.tests.append(lambda el, page, v=m["cls"]: v in classes(el))
-            if cur.key is None or cur.key.startswith("self::"):
-                cur.key = f"contains(@class,'{m['cls']}')"
+            if cur.key is None or cur.key[0] == "tag":
+                cur.key = ("class", m["cls"])
         elif m["attr"]:
             value = next((v for v in (m["dq"], m["sq"], m["bare"]) if v is not None), "")
             cur.tests.append(_attr_test(m["attr"].lower(), m["op"], value))
@@ -186,19 +186,27 @@ class Selector:
         self.text = selector
         self.groups = _parse(selector)
         keys = [chain[-1][1].key for chain in self.groups]
-        # Only elements passing a cheap XPath test (the id, a class or the tag the selector
-        # names) are matched in Python; the KNOWN_BODY scan runs on every page.
-        self._candidates = (etree.XPath(f"descendant-or-self::*[{' or '.join(keys)}]")
-                            if all(keys) else None)
+        # Only elements carrying an id, a class (as a substring) or the tag the selector names
+        # are matched in full: the KNOWN_BODY scan runs on every page.
+        self._prefilter = all(keys)
+        self._ids = {v for k, v in filter(None, keys) if k == "id"}
+        self._tags = {v for k, v in filter(None, keys) if k == "tag"}
+        names = sorted({v for k, v in filter(None, keys) if k == "class"})
+        self._class_re = re.compile("|".join(map(re.escape, names))) if names else None
 
     def match(self, el: Element, page: Page) -> bool:
         return any(_match_chain(el, page, chain, len(chain) - 1) for chain in self.groups)
 
     def _scan(self, page: Page) -> list[Element]:
-        if self._candidates is None:
+        if not self._prefilter:
             return page.iter()
-        dead = page.dead
-        return [el for top in page.elements for el in self._candidates(top) if el not in dead]
+        ids, tags, class_re, dead = self._ids, self._tags, self._class_re, page.dead
+        def candidate(el: Element) -> bool:
+            return el.get("id") in ids or el.tag in tags or (
+                class_re is not None and class_re.search(el.get("class") or "") is not None)
+
+        return [el for top in page.elements for el in top.iter(etree.Element)
+                if candidate(el) and el not in dead]
 
     def select(self, page: Page) -> list[Element]:
         return [el for el in self._scan(page) if self.match(el, page)]

@@ -16,7 +16,8 @@ depend on, so its output stays the same:
   for it), outside the first ``<body>``.
 
 "Removed" elements are never taken out of the lxml tree: they are in :attr:`Page.dead` (with their
-whole subtree), and every walk here skips them.
+whole subtree), and every walk here skips them. A subtree with nothing removed in it (not in
+:attr:`Page.dirty`) is read with lxml's own ``itertext`` in C, which yields the same strings.
 """
 
 from __future__ import annotations
@@ -73,11 +74,13 @@ class Page:
         self.tops = parse_tops(html)
         self.elements = [t for t in self.tops if is_element(t)]
         self.dead: set[Element] = set()
-        self._slen: dict[Element, int] = {}
-        self._alen: dict[Element, int] = {}
+        self.dirty: set[Element] = set()  # ancestors of removed elements
+        self._len: dict[Element, int] = {}
         special = {e.tag for top in self.elements for e in top.iter(*RUBY, *PRESERVE_WS)}
         self.has_ruby = bool(special & RUBY)
         self.has_pre = bool(special & PRESERVE_WS)
+        # itertext knows neither ruby nor <pre>: pages with either take the slow walk
+        self._fast = not (self.has_ruby or self.has_pre)
 
     # ------------------------------------------------------------------ finding elements
 
@@ -113,17 +116,27 @@ class Page:
 
     def remove(self, els: Iterable[Element]) -> None:
         """Remove elements with their subtrees (their tails stay)."""
+        dead, dirty = self.dead, self.dirty
         for el in els:
-            if el not in self.dead:
-                self.dead.update(el.iter())
-        self._slen.clear()
-        self._alen.clear()
+            if el in dead:
+                continue
+            dead.update(el.iter())
+            for anc in el.iterancestors():
+                if anc in dirty:
+                    break
+                dirty.add(anc)
+        self._len.clear()
 
     # ------------------------------------------------------------------ text
+
+    def _clean(self, el: Element) -> bool:
+        return self._fast and el not in self.dirty
 
     def strings(self, el: Element) -> list[str]:
         """``el``'s strings as ``get_text`` sees them, in order."""
         out: list[str] = []
+        if self._clean(el):
+            return [_norm_ws(t, False) for t in el.itertext()]
         pre = self.has_pre and any(a.tag in PRESERVE_WS for a in el.iterancestors())
         if self.has_ruby:
             want = el.tag if el.tag in RUBY else None
@@ -141,7 +154,10 @@ class Page:
         for child in el:
             tag = child.tag
             if tag.__class__ is str and child not in dead:
-                self._strings(child, out, pre or tag in PRESERVE_WS)
+                if self._clean(child):
+                    out.extend(_norm_ws(t, False) for t in child.itertext())
+                else:
+                    self._strings(child, out, pre or tag in PRESERVE_WS)
             if child.tail:
                 out.append(_norm_ws(child.tail, pre))
 
@@ -167,7 +183,7 @@ class Page:
         return "".join(s for s in (s.strip() for s in self.strings(el)) if s)
 
     def document_strings(self) -> list[str]:
-        """The whole document's strings (``soup.get_text``), measuring every element on the way."""
+        """The whole document's strings (``soup.get_text``)."""
         out: list[str] = []
         for top in self.elements:
             if top in self.dead:
@@ -176,53 +192,22 @@ class Page:
                 self._ruby_strings(top, out, None, top.tag if top.tag in RUBY else None,
                                    top.tag in PRESERVE_WS)
             else:
-                self._measure(top, out, top.tag in PRESERVE_WS)
+                out.extend(self.strings(top))
         return out
 
     # ------------------------------------------------------------------ text lengths
 
-    def _measure(self, el: Element, out: list[str] | None, pre: bool) -> int:
-        """Stripped text length of ``el`` and link text length under it, memoised bottom-up in one
-        walk (optionally collecting the strings)."""
-        dead, slen, alen = self.dead, self._slen, self._alen
-        n = links = 0
-        t = el.text
-        if t:
-            n = len(t.strip())
-            if out is not None:
-                out.append(_norm_ws(t, pre))
-        for child in el:
-            tag = child.tag
-            if tag.__class__ is str and child not in dead:
-                cn = self._measure(child, out, pre or tag in PRESERVE_WS)
-                n += cn
-                links += alen[child] + (cn if tag == "a" else 0)
-            t = child.tail
-            if t:
-                n += len(t.strip())
-                if out is not None:
-                    out.append(_norm_ws(t, pre))
-        slen[el] = n
-        alen[el] = links
-        return n
-
     def text_len(self, el: Element) -> int:
-        """``len(el.get_text(strip=True))``."""
-        n = self._slen.get(el)
+        """``len(el.get_text(strip=True))``, memoised."""
+        n = self._len.get(el)
         if n is None:
-            if self.has_ruby:
-                n = self._slen[el] = sum(len(s.strip()) for s in self.strings(el))
-            else:
-                n = self._measure(el, None, False)
+            texts = el.itertext() if self._clean(el) else self.strings(el)
+            n = self._len[el] = sum(len(t.strip()) for t in texts)
         return n
 
     def link_text_len(self, el: Element) -> int:
         """Stripped text length of every ``<a>`` under ``el`` (nested links count twice)."""
-        if self.has_ruby:
-            return sum(self.text_len(a) for a in self.descendants(el, "a"))
-        if el not in self._alen:
-            self._measure(el, None, False)
-        return self._alen[el]
+        return sum(self.text_len(a) for a in self.descendants(el, "a"))
 
     def own_text_len(self, el: Element, block_tags: frozenset[str] | set[str]) -> tuple[int, int]:
         """(text length, link text length) of ``el``'s inline content: its own strings and its
