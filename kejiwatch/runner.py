@@ -277,7 +277,8 @@ def run(*, scenario: str = "clean", day: int | None = None, proxy: str | None = 
     if announce:
         # dag.test() runs tasks one at a time in this process (its executor mode needs a running
         # api-server for the Execution API, apache/airflow#59074), so mapped crawls are sequential.
-        announce(f"crawl rate: {summary.crawl_rate}; mapped crawl tasks: one at a time (dag.test())")
+        announce(f"crawl rate: {summary.crawl_rate}\nmapped crawl tasks: one at a time (dag.test() "
+                 "runs tasks in this process; its executor mode needs a running api-server)")
     web = nullcontext(proxy) if proxy else replay_portals(scenario, day)
     with web as proxy_url, crawl_rate(rate):
         if proxy_url:
