@@ -20,15 +20,9 @@
     that are new, and a post-hook deletes grains left without any current report. -#}
 {% macro reconcile_facts(fact_family) %}
 
-{#- A table built before reports_signature existed is recomputed in full once (its rows are
-    replaced by delete+insert and the column is added), then incrementally. -#}
-{%- set incremental = is_incremental() -%}
-{%- if incremental -%}
-    {%- set existing_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    {%- if 'reports_signature' not in existing_columns -%}
-        {%- set incremental = false -%}
-    {%- endif -%}
-{%- endif %}
+{#- A table built before reports_signature existed is recomputed in full once, then
+    incrementally (macros/incremental_state.sql). -#}
+{%- set incremental = kw_incremental_with('reports_signature') %}
 
 with
 

@@ -1,12 +1,31 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='page_version_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
+
 {#- One row per page version: where it was found, what it is called, when it was published and
     fetched, whether it is a near-identical copy of another page version (duplicate_of; its
-    figures are not counted again) and what the extractor made of it. -#}
+    figures are not counted again) and what the extractor made of it.
+
+    Incremental: a page version never changes once landed and is extracted once, so a run
+    writes the page versions this table has not seen, and those it saw before their
+    extraction (status pending, e.g. after building the marts alone). -#}
 
 with
 
 pages as (
 
     select * from {{ ref('stg_raw__pages') }}
+    {% if is_incremental() %}
+        where page_version_id not in (
+            select existing.page_version_id from {{ this }} as existing
+            where existing.extraction_status <> 'pending'
+        )
+    {% endif %}
 
 ),
 

@@ -1,5 +1,25 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='fact_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "delete from {{ this }} where fact_id not in (
+                select fact_id from {{ ref('fct_contracts') }}
+                union all select fact_id from {{ ref('fct_enterprises') }}
+                union all select fact_id from {{ ref('fct_platforms') }})"
+        ]
+    )
+}}
+
 {#- Year-over-year series for BI: every reconciled fact whose period is a year, half year,
-    quarter or month, next to the same region, indicator, level and measure one year earlier. -#}
+    quarter or month, next to the same region, indicator, level and measure one year earlier.
+
+    Incremental: a row depends only on its fact's value and on the value of the fact one year
+    earlier. A run recomputes the facts whose value or unit is new or changed, and the facts one
+    year after them (or after a fact that is gone); the post-hook deletes the rows of facts
+    that are gone. -#}
 
 with
 
@@ -46,7 +66,7 @@ periods as (
 
 ),
 
-series as (
+all_series as (
 
     select
         facts.*,
@@ -58,6 +78,78 @@ series as (
     where periods.period_grain in ('year', 'half_year', 'quarter', 'month')
 
 ),
+
+{% if is_incremental() %}
+
+    changed as (
+
+        -- Facts whose value is new or changed, and facts that are gone.
+        select
+            all_series.region_key,
+            all_series.indicator_key,
+            all_series.level,
+            all_series.measure,
+            all_series.period_key
+        from all_series
+        anti join {{ this }} as existing
+            on
+                all_series.fact_id = existing.fact_id
+                and all_series.value is not distinct from existing.value
+                and all_series.unit is not distinct from existing.unit
+        union
+        select
+            existing.region_key,
+            existing.indicator_key,
+            existing.level,
+            existing.measure,
+            existing.period_key
+        from {{ this }} as existing
+        anti join facts on existing.fact_id = facts.fact_id
+
+    ),
+
+    affected as (
+
+        -- The changed facts themselves, and the facts whose previous year changed.
+        select all_series.fact_id
+        from all_series
+        semi join changed
+            on
+                all_series.region_key = changed.region_key
+                and all_series.indicator_key = changed.indicator_key
+                and all_series.level = changed.level
+                and all_series.measure = changed.measure
+                and all_series.period_key = changed.period_key
+        union
+        select all_series.fact_id
+        from all_series
+        semi join changed
+            on
+                all_series.region_key = changed.region_key
+                and all_series.indicator_key = changed.indicator_key
+                and all_series.level = changed.level
+                and all_series.measure = changed.measure
+                and all_series.previous_period_key = changed.period_key
+
+    ),
+
+    series as (
+
+        select all_series.*
+        from all_series
+        semi join affected on all_series.fact_id = affected.fact_id
+
+    ),
+
+{% else %}
+
+    series as (
+
+        select * from all_series
+
+    ),
+
+{% endif %}
 
 compared as (
 

@@ -1,15 +1,86 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='coverage_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "delete from {{ this }} as existing where not exists (
+                select 1 from {{ ref('fct_indicator_reports') }} as reports
+                where not reports.is_superseded
+                    and reports.region_key = existing.region_key
+                    and reports.indicator_key = existing.indicator_key)"
+        ]
+    )
+}}
+
 {#- What each region's publishers report: one row per region × indicator with how many reports,
     reconciled facts, periods and sources there are, the first and last period covered, and
-    which portals reported it. -#}
+    which portals reported it.
+
+    Incremental: a row depends only on the current reports of its region × indicator (a fact's
+    grain includes both, so its conflict flag does too). reports_signature fingerprints them
+    (bit_xor of their ids' hashes); a run recomputes only the rows whose fingerprint changed or
+    that are new, and the post-hook deletes rows left without any current report. -#}
+
+{%- set incremental = kw_incremental_with('reports_signature') %}
 
 with
 
-reports as (
+all_reports as (
 
     select * from {{ ref('fct_indicator_reports') }}
     where not is_superseded
 
 ),
+
+signatures as (
+
+    select
+        region_key,
+        indicator_key,
+        bit_xor(hash(report_id)) as reports_signature
+    from all_reports
+    group by region_key, indicator_key
+
+),
+
+{% if incremental %}
+
+    changed as (
+
+        select
+            signatures.region_key,
+            signatures.indicator_key
+        from signatures
+        anti join {{ this }} as existing
+            on
+                signatures.region_key = existing.region_key
+                and signatures.indicator_key = existing.indicator_key
+                and signatures.reports_signature = existing.reports_signature
+
+    ),
+
+    reports as (
+
+        select all_reports.*
+        from all_reports
+        semi join changed
+            on
+                all_reports.region_key = changed.region_key
+                and all_reports.indicator_key = changed.indicator_key
+
+    ),
+
+{% else %}
+
+    reports as (
+
+        select * from all_reports
+
+    ),
+
+{% endif %}
 
 periods as (
 
@@ -62,6 +133,19 @@ coverage as (
     left join facts on reports.fact_id = facts.fact_id
     group by reports.region_key, reports.indicator_key
 
+),
+
+final as (
+
+    select
+        coverage.*,
+        signatures.reports_signature
+    from coverage
+    inner join signatures
+        on
+            coverage.region_key = signatures.region_key
+            and coverage.indicator_key = signatures.indicator_key
+
 )
 
-select * from coverage
+select * from final

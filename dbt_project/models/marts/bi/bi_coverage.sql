@@ -1,16 +1,117 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='coverage_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "delete from {{ this }} as existing where not exists (
+                select 1 from {{ ref('fct_indicator_reports') }} as reports
+                where not reports.is_superseded
+                    and reports.portal_id = existing.portal_id
+                    and reports.indicator_key = existing.indicator_key)"
+        ]
+    )
+}}
+
 {#- BI: who reports what — one row per publisher (portal) × indicator with how many current
     reports, regions, periods and reconciled facts it contributes, how often its figure was the
     chosen one, how many of its facts are in conflict, and when it last reported. The
-    region × indicator view of the same question is marts.region_indicator_coverage. -#}
+    region × indicator view of the same question is marts.region_indicator_coverage.
+
+    Incremental: a row depends on the publisher's current reports of the indicator and on the
+    facts they support, whose choice and conflict depend on every current report of the same
+    region × indicator. reports_signature fingerprints the fingerprints of those region ×
+    indicator report sets; a run recomputes the rows whose fingerprint changed or that are new
+    (a superset of what changed), and the post-hook deletes rows left without any current
+    report. Labels come from dim_source / dim_indicator: after changing raw.portals or a seed,
+    run with --full-refresh. -#}
+
+{%- set incremental = kw_incremental_with('reports_signature') %}
 
 with
 
-reports as (
+all_reports as (
 
     select * from {{ ref('fct_indicator_reports') }}
     where not is_superseded
 
 ),
+
+region_signatures as (
+
+    select
+        region_key,
+        indicator_key,
+        bit_xor(hash(report_id)) as region_signature
+    from all_reports
+    group by region_key, indicator_key
+
+),
+
+portal_regions as (
+
+    select distinct
+        portal_id,
+        indicator_key,
+        region_key
+    from all_reports
+
+),
+
+signatures as (
+
+    select
+        portal_regions.portal_id,
+        portal_regions.indicator_key,
+        bit_xor(
+            hash(portal_regions.region_key, region_signatures.region_signature)
+        ) as reports_signature
+    from portal_regions
+    inner join region_signatures
+        on
+            portal_regions.region_key = region_signatures.region_key
+            and portal_regions.indicator_key = region_signatures.indicator_key
+    group by portal_regions.portal_id, portal_regions.indicator_key
+
+),
+
+{% if incremental %}
+
+    changed as (
+
+        select
+            signatures.portal_id,
+            signatures.indicator_key
+        from signatures
+        anti join {{ this }} as existing
+            on
+                signatures.portal_id = existing.portal_id
+                and signatures.indicator_key = existing.indicator_key
+                and signatures.reports_signature = existing.reports_signature
+
+    ),
+
+    reports as (
+
+        select all_reports.*
+        from all_reports
+        semi join changed
+            on
+                all_reports.portal_id = changed.portal_id
+                and all_reports.indicator_key = changed.indicator_key
+
+    ),
+
+{% else %}
+
+    reports as (
+
+        select * from all_reports
+
+    ),
+
+{% endif %}
 
 facts as (
 
@@ -109,9 +210,14 @@ labelled as (
         coverage.first_period_start_date,
         coverage.last_period_end_date,
         coverage.last_published_at,
-        coverage.last_fetched_at
+        coverage.last_fetched_at,
+        signatures.reports_signature
 
     from coverage
+    inner join signatures
+        on
+            coverage.portal_id = signatures.portal_id
+            and coverage.indicator_key = signatures.indicator_key
     left join sources on coverage.portal_id = sources.portal_id
     left join indicators on coverage.indicator_key = indicators.indicator_key
 

@@ -1,12 +1,33 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='fact_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "delete from {{ this }} where fact_id not in (
+                select fact_id from {{ ref('fct_contracts') }}
+                union all select fact_id from {{ ref('fct_enterprises') }}
+                union all select fact_id from {{ ref('fct_platforms') }})"
+        ]
+    )
+}}
+
 {#- BI: one row per reconciled fact of the three families, flattened with everything a dashboard
     filters or labels by (indicator name, region name and level, period dates and grain, source
     portal) and the previous year's value, so a BI tool plots a time series per region ×
     indicator without joins. Column keys are stable English; Chinese labels are in
-    _bi__models.yml and in the bi_column_labels table. -#}
+    _bi__models.yml and in the bi_column_labels table.
+
+    Incremental: a row is a function of its fact's chosen report (whose evidence never changes),
+    its support figures and its year-over-year values, and of the dimensions (seeds and
+    raw.portals: after changing them, run with --full-refresh). A run compares those narrow
+    columns with this table and rewrites only the facts that are new or differ; the post-hook
+    deletes the rows of facts that are gone. -#}
 
 with
 
-facts as (
+all_facts as (
 
     select
         *,
@@ -24,6 +45,65 @@ facts as (
     from {{ ref('fct_platforms') }}
 
 ),
+
+yoy as (
+
+    select * from {{ ref('indicator_yoy') }}
+
+),
+
+{% if is_incremental() %}
+
+    changed as (
+
+        select
+            all_facts.fact_id,
+            all_facts.chosen_report_id,
+            all_facts.value,
+            all_facts.unit,
+            all_facts.qualifier,
+            all_facts.n_reports,
+            all_facts.n_sources,
+            all_facts.has_conflict,
+            all_facts.value_spread,
+            yoy.previous_value,
+            yoy.yoy_change_pct
+        from all_facts
+        left join yoy on all_facts.fact_id = yoy.fact_id
+        except
+        select
+            existing.fact_id,
+            existing.chosen_report_id,
+            existing.value,
+            existing.unit,
+            existing.qualifier,
+            existing.n_reports,
+            existing.n_sources,
+            existing.has_conflict,
+            existing.value_spread,
+            existing.previous_value,
+            existing.yoy_change_pct
+        from {{ this }} as existing
+
+    ),
+
+    facts as (
+
+        select all_facts.*
+        from all_facts
+        semi join changed on all_facts.fact_id = changed.fact_id
+
+    ),
+
+{% else %}
+
+    facts as (
+
+        select * from all_facts
+
+    ),
+
+{% endif %}
 
 indicators as (
 
@@ -46,12 +126,6 @@ periods as (
 sources as (
 
     select * from {{ ref('dim_source') }}
-
-),
-
-yoy as (
-
-    select * from {{ ref('indicator_yoy') }}
 
 ),
 
