@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -258,3 +259,34 @@ def test_schema_without_constraints_keeps_every_key():
     assert keys["raw.pages"] == ("page_version_id",)
     assert keys["raw.crawl_run_portals"] == ("run_id", "portal_id")
     assert "primary key" not in backends.ducklake_schema_sql().lower()
+
+
+def test_cosmos_dbt_tasks_use_the_lake_profile(tmp_path):
+    """With `nodes` (one cosmos task per dbt node, docker-compose's setting) on DuckLake, every
+    dbt task runs with the generated lake profile; parsing writes only its YAML (no duckdb)."""
+    code = textwrap.dedent("""
+        import json, sys
+        from pathlib import Path
+        from kejiwatch import airflow_env
+        airflow_env.configure(Path(sys.argv[1]))
+        sys.path.insert(0, str(airflow_env.DAGS_FOLDER))
+        from kejiwatch_common.dbt import ensure_manifest
+        ensure_manifest()
+        from airflow.dag_processing.dagbag import BundleDagBag
+        bag = BundleDagBag(dag_folder=str(airflow_env.DAGS_FOLDER), bundle_path=airflow_env.DAGS_FOLDER)
+        tasks = [t for t in bag.dags["build_marts"].tasks if hasattr(t, "profile_config")]
+        profiles = {(str(t.profile_config.profiles_yml_filepath), t.profile_config.target_name)
+                    for t in tasks}
+        print(json.dumps({"errors": list(bag.import_errors), "n": len(tasks), "profiles": sorted(profiles),
+                          "duckdb": "duckdb" in sys.modules}))
+    """)
+    env = {**os.environ, "KEJIWATCH_BACKEND": "ducklake", "KEJIWATCH_DBT_TASKS": "nodes",
+           "KEJIWATCH_DATA_DIR": str(tmp_path), "KEJIWATCH_DUCKLAKE_CATALOG": "postgres:dbname=lake host=db"}
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "airflow")], env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["errors"] == [] and out["n"] > 10 and not out["duckdb"], out
+    profile = tmp_path / "lake" / "dbt" / "profiles.yml"
+    assert out["profiles"] == [[str(profile), "lake"]]
+    assert "ducklake:postgres:dbname=lake host=db" in profile.read_text(encoding="utf-8")

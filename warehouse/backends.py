@@ -27,10 +27,12 @@ import os
 import re
 from functools import cache
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from kejiwatch import settings
+
+if TYPE_CHECKING:  # duckdb is imported where used: the DAG files read the settings at parse time
+    import duckdb
 
 LAKE_ALIAS = "lake"
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
@@ -61,6 +63,8 @@ def extension_path(name: str) -> Path:
     """The extension file shipped in the ``duckdb-extension-<name>`` wheel for this DuckDB."""
     import importlib
 
+    import duckdb
+
     package = importlib.import_module(f"duckdb_extension_{name}")
     pattern = f"extensions/v{duckdb.__version__}/{name}.duckdb_extension"
     found = sorted(Path(package.__file__).parent.glob(pattern))
@@ -90,6 +94,8 @@ def _retry(action, what: str):  # type: ignore[no-untyped-def]
 def open_ducklake(read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the lake attached as ``lake`` and in use, so ``raw.pages`` etc.
     resolve into the lake exactly as they do in the warehouse file."""
+    import duckdb
+
     con = duckdb.connect()
     try:
         load_extensions(con)
@@ -207,26 +213,39 @@ def lake_dbt_dir() -> Path:
     return settings.data_dir() / "lake" / "dbt"
 
 
-def write_dbt_profile(directory: Path | None = None) -> Path:
-    """A dbt-duckdb profile (same profile name as the project's) whose target database is the
-    lake, attached through dbt-duckdb's ``attach:``; returns the profiles directory.
+LAKE_TARGET = "lake"
 
-    The project's own profiles.yml stays the DuckDB-file one; ``warehouse.dbt.run_dbt`` runs dbt
-    with ``--profiles-dir <this dir>`` to build the same models, seeds and tests in the DuckLake."""
-    import yaml
+
+def install_extensions() -> None:
+    """INSTALL the extensions from the wheels, so dbt-duckdb's own INSTALL finds them offline."""
+    import duckdb
 
     con = duckdb.connect()
     try:
-        load_extensions(con)  # INSTALL from the wheels, so dbt-duckdb's INSTALL finds them offline
+        load_extensions(con)
     finally:
         con.close()
+
+
+def write_dbt_profile(directory: Path | None = None, *, install: bool = True) -> Path:
+    """A dbt-duckdb profile (same profile name as the project's, target ``lake``) whose target
+    database is the lake, attached through dbt-duckdb's ``attach:``; returns the profiles directory.
+
+    The project's own profiles.yml stays the DuckDB-file one; ``warehouse.dbt.run_dbt`` runs dbt
+    with ``--profiles-dir <this dir>`` to build the same models, seeds and tests in the DuckLake,
+    and the cosmos task groups point at this file. ``install=False`` only writes the YAML (what
+    DAG parsing needs; the task installs the extensions before dbt runs)."""
+    import yaml
+
+    if install:
+        install_extensions()
     project = yaml.safe_load((settings.dbt_project_dir() / "dbt_project.yml").read_text(encoding="utf-8"))
     extensions = ["ducklake"] + (["postgres"] if ducklake_catalog().startswith("postgres:") else [])
     profile = {
         project.get("profile", "kejiwatch"): {
-            "target": "lake",
+            "target": LAKE_TARGET,
             "outputs": {
-                "lake": {
+                LAKE_TARGET: {
                     "type": "duckdb",
                     "path": ":memory:",
                     "extensions": extensions,
@@ -243,5 +262,7 @@ def write_dbt_profile(directory: Path | None = None) -> Path:
     }
     directory = Path(directory or lake_dbt_dir())
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "profiles.yml").write_text(yaml.safe_dump(profile, sort_keys=False), encoding="utf-8")
+    path, text = directory / "profiles.yml", yaml.safe_dump(profile, sort_keys=False)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:  # parsed often: write on change
+        path.write_text(text, encoding="utf-8")
     return directory

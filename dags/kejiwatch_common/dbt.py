@@ -19,6 +19,9 @@ Choices for ``nodes`` (see anchors §0/§2):
 - Every dbt task holds the warehouse file lock while it runs (DuckDB: one writer or many
   readers) through pre_execute, released by post_execute or by the failure/retry callbacks,
   and runs in the one-slot warehouse pool so the scheduler does not queue writers on the lock.
+- On DuckLake (``KEJIWATCH_BACKEND=ducklake``) the tasks use the generated lake profile
+  (``warehouse.backends.write_dbt_profile``, target ``lake``) and take no file lock; the pool
+  still runs one dbt task at a time.
 """
 
 from __future__ import annotations
@@ -52,10 +55,22 @@ def _ti_key(context: Any) -> str:
 
 
 def acquire_warehouse_lock(context: Any) -> None:
+    from warehouse import backends
     from warehouse.db import lock_for
 
     key = _ti_key(context)
     if key in _HELD:
+        return
+    if backends.is_ducklake():
+        # No file lock: the lake takes concurrent writers (the pool still runs one dbt task at
+        # a time). dbt-duckdb finds the extensions installed from the wheels; raw.* and audit.*
+        # are ensured in the lake.
+        from warehouse.db import connect
+
+        backends.write_dbt_profile()
+        with connect():
+            pass
+        _HELD[key] = None
         return
     lock = lock_for(settings.warehouse_path())
     settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
@@ -74,9 +89,10 @@ def acquire_warehouse_lock(context: Any) -> None:
 
 
 def release_warehouse_lock(context: Any, *_: Any) -> None:
-    lock = _HELD.pop(_ti_key(context), None)
-    if lock is None:
+    key = _ti_key(context)
+    if key not in _HELD:
         return
+    lock = _HELD.pop(key)
     # dbt-duckdb caches its DuckDB handle per process (dbt-labs/dbt-core#11980): close it before
     # letting the next writer in, or a gate in this same process could not open the file.
     try:
@@ -84,7 +100,8 @@ def release_warehouse_lock(context: Any, *_: Any) -> None:
 
         release_duckdb()
     finally:
-        lock.release(force=True)
+        if lock is not None:  # None: a DuckLake task, which took no file lock
+            lock.release(force=True)
 
 
 _PROJECT_INPUTS = ("models", "seeds", "macros", "data-tests", "snapshots", "analyses")
@@ -192,7 +209,13 @@ def dbt_task_group(group_id: str, select: list[str], doc: str, exclude: list[str
     )
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
+    from warehouse import backends
+
     profile_name, target_name = _profile_names()
+    profiles_yml = PROJECT_DIR / "profiles.yml"
+    if backends.is_ducklake():  # the generated lake profile (YAML only at parse time)
+        profiles_yml = backends.write_dbt_profile(install=False) / "profiles.yml"
+        target_name = backends.LAKE_TARGET
     project_config = ProjectConfig(
         dbt_project_path=PROJECT_DIR,
         manifest_path=MANIFEST,
@@ -209,7 +232,7 @@ def dbt_task_group(group_id: str, select: list[str], doc: str, exclude: list[str
         profile_config=ProfileConfig(
             profile_name=profile_name,
             target_name=target_name,
-            profiles_yml_filepath=PROJECT_DIR / "profiles.yml",
+            profiles_yml_filepath=profiles_yml,
         ),
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL,
