@@ -19,7 +19,8 @@ extractions as (
         extraction_status = 'extracted'
         and n_facts > 0
         {% if is_incremental() %}
-            and page_version_id not in (select t.page_version_id from {{ this }} as t)
+            -- distinct first: a hash of ~100k page ids, not of every mention's
+            and page_version_id not in (select distinct t.page_version_id from {{ this }} as t)
         {% endif %}
 
 ),
