@@ -387,14 +387,15 @@ def prepare_run(
 
 def _load_state(con: duckdb.DuckDBPyConnection, portal_id: str) -> PortalState:
     state = PortalState()
-    for url, pid, chash, etag, lm in con.execute(
-        """select url, page_version_id, content_hash, etag, last_modified from raw.pages
+    for url, pid, chash, etag, lm, published in con.execute(
+        """select url, page_version_id, content_hash, etag, last_modified, published_at from raw.pages
            where portal_id = ?
            qualify row_number() over (partition by url order by fetched_at desc) = 1""",
         [portal_id],
     ).fetchall():
         state.pages[url] = {
             "page_version_id": pid, "content_hash": chash, "etag": etag, "last_modified": lm,
+            "published_at": published,  # a backfill skips landed articles outside its range unfetched
         }
     for url, etag, lm, chash, complete in con.execute(
         """select url, etag, last_modified, content_hash, links_complete from raw.fetches
