@@ -157,14 +157,9 @@ def run_dag_test(dag: Any, run_conf: dict[str, Any] | None = None) -> DagOutcome
 
 # --- outcome readers ----------------------------------------------------------------------------
 
-# Bookkeeping columns that change on every crawl without any change in the data: the registry
-# row of a portal is re-landed with a fresh updated_at each run (see the crawler's land_portals).
-VOLATILE_COLUMNS = {"dim_source": {"updated_at"}}
-
-
 def read_published_marts(path: Path | None = None) -> tuple[dict[str, int], str, dict[str, str]]:
     """Row counts of the three fact tables in the published file, a content fingerprint over
-    every fct_/dim_ table (order-independent, bookkeeping columns left out) and the digest of
+    every fct_/dim_ table (order-independent, every column) and the digest of
     each table, so two runs can be compared."""
     import duckdb
 
@@ -182,10 +177,9 @@ def read_published_marts(path: Path | None = None) -> tuple[dict[str, int], str,
             if table in names:
                 facts[family] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
         for table in names:
-            skip = VOLATILE_COLUMNS.get(table, set())
             columns = [r[0] for r in con.execute(
                 "select column_name from information_schema.columns where table_schema = 'main' "
-                "and table_name = ? order by ordinal_position", [table]).fetchall() if r[0] not in skip]
+                "and table_name = ? order by ordinal_position", [table]).fetchall()]
             row_sql = "cast(row(" + ", ".join(f'"{c}"' for c in columns) + ") as varchar)"
             count, digest = con.execute(
                 f"select count(*), coalesce(md5(string_agg({row_sql}, chr(10) order by {row_sql})), '') "

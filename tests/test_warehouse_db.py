@@ -179,3 +179,19 @@ def test_concurrent_landers_land_every_batch_once(local_lake: duckdb.DuckDBPyCon
     # a re-landing adds nothing
     assert landing._land(con, batch(0, 0)).pages == 0
     assert con.execute("select count(*) from raw.pages").fetchone()[0] == writers * batches * 3
+
+
+def test_registry_row_changes_only_when_the_portal_config_changes(isolated_warehouse: Path) -> None:
+    from warehouse import landing
+
+    row = {"portal_id": "p1", "name": "某市科学技术局", "publisher_type": "city_bureau",
+           "region_code": "330500", "region_name": "湖州市",
+           "base_url": "http://kjj.example.gov.cn/", "authority_rank": 1,
+           "config_hash": "h1", "updated_at": datetime(2026, 1, 1)}
+    assert landing.land_portals([row]) == 1
+    # the same config crawled again later: nothing is rewritten, updated_at keeps the config's time
+    assert landing.land_portals([dict(row, updated_at=datetime(2026, 2, 1))]) == 0
+    assert landing.land_portals([dict(row, config_hash="h2", updated_at=datetime(2026, 3, 1))]) == 1
+    with db.connect(read_only=True) as con:
+        stored = con.execute("select config_hash, updated_at from raw.portals").fetchall()
+    assert stored == [("h2", datetime(2026, 3, 1))]

@@ -285,7 +285,7 @@ def _land_once(
         res.attachment_tables = _insert(con, "attachment_tables", batch.attachment_tables)
         _insert(con, "page_signatures", [s for s in batch.signatures if s["page_version_id"] in new_ids])
         res.duplicates_linked = _link_duplicates(con, new_ids, index)
-        _insert(con, "portals", batch.portal_rows, replace=True)
+        _upsert_portals(con, batch.portal_rows)
         if batch.run_portal and batch.run_id:  # a batch outside a run (tests, tools) has no run row
             run_portal = dict(batch.run_portal, pages_landed=res.pages)
             _insert(con, "crawl_run_portals", [run_portal], replace=True)
@@ -294,6 +294,26 @@ def _land_once(
         conflicts.rollback(con)
         raise
     return res
+
+
+def _upsert_portals(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> int:
+    """Replace only registry rows whose config changed: ``updated_at`` then says when a portal's
+    config last changed, not when it was last crawled, and an unchanged registry rewrites nothing."""
+    if not rows:
+        return 0
+    compared = [c for c in COLUMNS["portals"] if c != "updated_at"]
+    ids = [r["portal_id"] for r in rows]
+    frame = pd.DataFrame({"k": ids}, dtype=object)
+    con.register("_portal_keys", frame)
+    try:
+        stored = con.execute(
+            f"select {', '.join(compared)} from raw.portals where portal_id in (select k from _portal_keys)"
+        ).fetchall()
+    finally:
+        con.unregister("_portal_keys")
+    current = {row[0]: tuple(row) for row in stored}
+    changed = [r for r in rows if current.get(r["portal_id"]) != tuple(r.get(c) for c in compared)]
+    return _insert(con, "portals", changed, replace=True)
 
 
 def _existing(con: duckdb.DuckDBPyConnection, table: str, key: str, ids: Iterable[str]) -> set[str]:
@@ -315,7 +335,7 @@ def _existing(con: duckdb.DuckDBPyConnection, table: str, key: str, ids: Iterabl
 def land_portals(rows: list[dict[str, Any]], path: Path | None = None) -> int:
     """Upsert the registry (raw.portals) so dbt needs no YAML."""
     with connect(path) as con:
-        return conflicts.run(lambda: _insert(con, "portals", rows, replace=True), what="landing the registry")
+        return conflicts.run(lambda: _upsert_portals(con, rows), what="landing the registry")
 
 
 def begin_run(run_id: str, trigger: str, started_at: datetime, path: Path | None = None) -> None:
@@ -381,7 +401,7 @@ def prepare_run(
     with connect(path) as con:
         if run_id:
             conflicts.run(lambda: _begin_run(con, run_id, trigger, started_at), what=f"opening run {run_id}")
-        conflicts.run(lambda: _insert(con, "portals", portal_rows, replace=True), what="landing the registry")
+        conflicts.run(lambda: _upsert_portals(con, portal_rows), what="landing the registry")
         return {pid: _load_state(con, pid) for pid in portal_ids}
 
 
