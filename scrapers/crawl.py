@@ -10,6 +10,12 @@ Incremental: a list page answered 304 (or unchanged byte for byte) whose links w
 last time ends the column's walk; otherwise links are visited newest first, known articles with a
 conditional GET, and ``stop_after_known`` consecutive known, unchanged articles end the walk.
 ``full=True`` walks everything (still with conditional GETs) to catch edits deep in a list.
+
+Date range (``window=DateRange(since, until)``, a backfill): the walk goes past the incremental stop
+points (as ``full``) until a list page holds only entries published before ``since``, and lands only
+articles published in the range. An entry whose list shows its date (or whose landed version has
+one) is not fetched when that date is outside the range; otherwise the article is fetched and its
+parsed date decides. Articles with no date at all are landed (a range cannot place them).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +39,7 @@ from scrapers.attachments import parse_attachment
 from scrapers.dedup import numbers, signature
 from scrapers.fetch import Fetcher, FetchPolicy, FetchResult, utcnow
 from scrapers.listing import ListLink, article_links, nth_page_url, page_count
+from scrapers.listing_dates import DateRange
 from scrapers.registry import PortalConfig, load_portals
 from warehouse import landing
 from warehouse.landing import LandResult, PortalBatch, PortalState, to_json
@@ -52,6 +60,7 @@ class PortalResult:
     pages_not_modified: int = 0
     pages_landed: int = 0  # new page versions
     pages_unchanged: int = 0
+    pages_out_of_range: int = 0  # range crawls: entries skipped or not landed, published outside it
     tables_landed: int = 0
     attachments_landed: int = 0
     duplicates_linked: int = 0
@@ -127,12 +136,14 @@ class PortalCrawl:
 
     def __init__(
         self, cfg: PortalConfig, fetcher: Fetcher, state: PortalState, run_id: str | None,
-        *, full: bool = False, progress: Progress | None = None,
+        *, full: bool = False, progress: Progress | None = None, window: DateRange | None = None,
     ) -> None:
         self.cfg = cfg
         self.fetcher = fetcher
         self.state = state
-        self.full = full
+        self.window = window
+        # a range must be walked past the pages an incremental run trusts or stops at
+        self.full = full or window is not None
         self.progress = progress
         self.batch = PortalBatch(run_id=run_id, portal_id=cfg.id, portal_rows=[_portal_row(cfg)])
         self.result = PortalResult(cfg.id)
@@ -143,6 +154,7 @@ class PortalCrawl:
         self.resolved: set[str] = set()
         self.columns_ok = 0
         self.column_errors: list[str] = []
+        self.published: dict[str, date] = {}  # url → publish date seen this run (list or article)
 
     # ------------------------------------------------------------------ helpers
     def _get(self, url: str, kind: str, validators: tuple[str | None, str | None] | None = None
@@ -235,7 +247,9 @@ class PortalCrawl:
             stop = False
             for link in fresh:
                 self.seen.add(link.url)
-                outcome = self.article(link)
+                outcome = self._in_range(link)
+                if outcome is None:
+                    outcome = self.article(link)
                 if outcome == "unchanged":
                     streak += 1
                 elif outcome == "new":
@@ -246,8 +260,38 @@ class PortalCrawl:
             res.attempts[-1]["links_complete"] = all(
                 lk.url in self.resolved or lk.url in self.state.pages for lk in links
             )
-            if stop:
+            if stop or self._past_range(fresh):
                 return
+
+    def _date_of(self, link: ListLink) -> date | None:
+        """The entry's publish date as far as known without fetching: the list's, else the date of
+        the version already landed."""
+        if link.published is not None:
+            return link.published
+        landed = (self.state.pages.get(link.url) or {}).get("published_at")
+        return landed.date() if landed is not None else None
+
+    def _in_range(self, link: ListLink) -> str | None:
+        """'out_of_range' when the range excludes the entry by a date known without fetching it;
+        None when the article must be fetched (no range, in range, or date unknown)."""
+        if self.window is None:
+            return None
+        day = self._date_of(link)
+        if day is None:
+            return None
+        self.published[link.url] = day
+        if self.window.contains(day):
+            return None
+        self.result.pages_out_of_range += 1
+        return "out_of_range"
+
+    def _past_range(self, entries: list[ListLink]) -> bool:
+        """A list page whose dated entries were all published before ``since`` ends the walk
+        (lists are newest first; one old pinned entry on a page with newer ones does not)."""
+        if self.window is None or self.window.since is None:
+            return False
+        days = [self.published[lk.url] for lk in entries if lk.url in self.published]
+        return bool(days) and all(self.window.older(d) for d in days)
 
     def _probe_worthy(self, n: int, announced: int) -> bool:
         """Sites get the announced page count wrong; look one page further only right after it."""
@@ -284,6 +328,13 @@ class PortalCrawl:
         if link.title and (not parsed.title or parsed.title.endswith(("…", "..."))):
             parsed.title = link.title
         chash = content_hash(parsed)
+        if self.window is not None and parsed.published_at is not None:
+            day = parsed.published_at.date()
+            self.published[link.url] = day
+            if not self.window.contains(day):
+                # not resolved: its list page must not look complete to the next incremental run
+                self.result.pages_out_of_range += 1
+                return "out_of_range"
         self.resolved.add(link.url)
         if prev and prev["content_hash"] == chash:
             self.result.pages_unchanged += 1
@@ -316,7 +367,7 @@ class PortalCrawl:
             )
         self.state.pages[link.url] = {
             "page_version_id": pid, "content_hash": chash, "etag": res.etag,
-            "last_modified": res.last_modified,
+            "last_modified": res.last_modified, "published_at": parsed.published_at,
         }
         if self.cfg.fetch_attachments:
             for att in parsed.attachments:
@@ -440,15 +491,17 @@ def crawl_portal(
     warehouse: Path | None = None,
     lander: landing.Lander | None = None,
     state: PortalState | None = None,
+    window: DateRange | None = None,
 ) -> PortalResult:
-    """Crawl one portal and land its batch in one transaction. Never raises for the portal's faults."""
+    """Crawl one portal and land its batch in one transaction. Never raises for the portal's faults.
+    ``window`` limits it to articles published in that date range (a backfill; see the module doc)."""
     t0 = time.perf_counter()
     started = utcnow()
     portals = portals if portals is not None else load_portals()
     cfg = portals[portal_id]
     own = fetcher is None
     fetcher = fetcher or Fetcher(proxy, policy, run_id)
-    crawl = PortalCrawl(cfg, fetcher, PortalState(), run_id, full=full, progress=progress)
+    crawl = PortalCrawl(cfg, fetcher, PortalState(), run_id, full=full, progress=progress, window=window)
     if lander is not None:
         crawl.batch.portal_rows = []  # crawl() has landed the whole registry already
     try:
@@ -495,6 +548,7 @@ def crawl(
     progress: Progress | None = None,
     warehouse: Path | None = None,
     max_workers: int = 32,
+    window: DateRange | None = None,
 ) -> CrawlSummary:
     """Crawl the given portals (default: every enabled one) in parallel, one thread per portal."""
     t0 = time.perf_counter()
@@ -516,7 +570,7 @@ def crawl(
         futures = {
             pid: pool.submit(crawl_portal, pid, run_id=run_id, portals=registry, fetcher=fetcher,
                              full=full, progress=progress, warehouse=warehouse, lander=lander,
-                             state=states[pid])
+                             state=states[pid], window=window)
             for pid in ids
         }
         for pid, fut in futures.items():

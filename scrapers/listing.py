@@ -10,8 +10,10 @@ from __future__ import annotations
 import html as htmlmod
 import re
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from scrapers.listing_dates import entry_date
 from scrapers.registry import PortalConfig
 
 _A = re.compile(r"<a\b([^>]*?)href\s*=\s*(['\"])(.*?)\2([^>]*)>(.*?)</a\s*>", re.I | re.S)
@@ -32,6 +34,7 @@ _DATAPROXY = re.compile(r"[^'\"<>\s]*dataproxy\.jsp\?[^'\"<>\s\]]*", re.I)
 class ListLink:
     url: str
     title: str | None
+    published: date | None = None  # the date the list shows beside the link, if any
 
 
 _BASE = re.compile(r"<base\b[^>]*href\s*=\s*(['\"])(.*?)\1", re.I | re.S)
@@ -44,30 +47,52 @@ def base_url(html_text: str, page_url: str) -> str:
 
 
 def article_links(html_text: str, page_url: str, cfg: PortalConfig) -> list[ListLink]:
-    """Article links in page order, deduplicated, absolute, on allowed hosts, matching the pattern."""
+    """Article links in page order, deduplicated, absolute, on allowed hosts, matching the pattern,
+    each with the date its list entry shows (``published``; None when the list shows none)."""
     pattern = re.compile(cfg.article_url_pattern)
     page_url = base_url(html_text, page_url)
-    out: list[ListLink] = []
-    seen: set[str] = set()
+    found: list[tuple[str, str | None, int | None]] = []  # url, title, index into anchors
+    anchors: list[tuple[str, re.Match[str]]] = []  # the article links' <a>, to bound each entry
 
-    def add(href: str, title: str | None) -> None:
+    def add(href: str, title: str | None, m: re.Match[str] | None) -> None:
         href = htmlmod.unescape(href.strip())
         if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
             return
         url = urljoin(page_url, href).split("#")[0]
-        if url in seen or not cfg.allows(url) or not pattern.search(url):
+        if not cfg.allows(url) or not pattern.search(url):
             return
-        seen.add(url)
-        out.append(ListLink(url, title or None))
+        if m is not None:
+            anchors.append((url, m))
+        found.append((url, title or None, len(anchors) - 1 if m is not None else None))
 
     for m in _A.finditer(html_text):
         attrs = m.group(1) + " " + m.group(4)
         t = _TITLE_ATTR.search(attrs)
         text = htmlmod.unescape(_TAGS.sub("", m.group(5))).strip()
-        add(m.group(3), htmlmod.unescape(t.group(2)).strip() if t else text)
+        add(m.group(3), htmlmod.unescape(t.group(2)).strip() if t else text, m)
     for m in _JS_URL.finditer(html_text):
-        add(m.group(2), None)
-    return out
+        add(m.group(2), None, None)
+
+    out: dict[str, ListLink] = {}
+    for url, title, i in found:
+        published = None
+        if i is not None:
+            m = anchors[i][1]
+            # the entry ends at the neighbouring links to *other* articles (an image link and a
+            # text link to one article sit in one entry)
+            j, k = i - 1, i + 1
+            while j >= 0 and anchors[j][0] == url:
+                j -= 1
+            while k < len(anchors) and anchors[k][0] == url:
+                k += 1
+            lo = anchors[j][1].end() if j >= 0 else 0
+            hi = anchors[k][1].start() if k < len(anchors) else len(html_text)
+            published = entry_date(html_text, m.start(), m.end(), m.group(5), lo, hi)
+        if url not in out:
+            out[url] = ListLink(url, title, published)
+        elif published and out[url].published is None:  # an image link before the dated text link
+            out[url] = ListLink(url, out[url].title, published)
+    return list(out.values())
 
 
 def page_count(html_text: str, cfg: PortalConfig) -> int | None:
