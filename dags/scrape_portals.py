@@ -24,6 +24,33 @@ default, or its robots `Crawl-delay`):
 * Re-running any date is idempotent: page versions are keyed by url + content hash, so a
   re-crawl of unchanged pages lands nothing and emits no event.
 
+#### Backfill a date range
+
+A run limited to a range of **publish dates** (Asia/Shanghai calendar dates, both ends
+inclusive) walks each list past the point where an ordinary run stops, until a list page holds
+only entries published before `since`, and lands only the articles published in the range
+(entries whose list shows a date outside it are not even fetched; lists without dates fall back
+to the article's own date). Two ways to ask for one:
+
+* **run conf** `{"since": "2025-10-01", "until": "2025-10-31"}` (either end may be left out;
+  `portals` narrows the portals as usual): one run, one walk per list, the cheapest way;
+* **`airflow backfill create --dag-id scrape_portals --from-date 2025-10-01 --to-date
+  2025-10-31`**: one run per day of the schedule, each limited to its own data interval
+  (the interval's dates in Asia/Shanghai, its end exclusive). A `since`/`until` in the backfill's
+  `--dag-run-conf` wins over the interval.
+
+A re-run of the same range lands nothing (landed articles are asked with a conditional GET and
+answer 304) and emits no event, so `build_marts` does not run and no mart changes. The range is
+reported in the `date_range` task's XCom and in `end_run`'s totals (the `raw_pages` event extra).
+A range does not fill a portal's whole history: an ordinary run afterwards stops at the articles
+it knows, so for a new portal's full history run `kejiwatch crawl --full` (or an ordinary run
+first).
+
+**Why a scheduled run is not limited to its data interval:** portals publish late (an article
+dated last week appears today) and edit old articles in place, so a scheduled run crawls
+incrementally from the newest entry and lands whatever is new or changed, whatever its date.
+Only an explicit range (run conf, or a backfill run) narrows a run.
+
 Schedule: cron from `KEJIWATCH_SCRAPE_CRON` (default `@daily`; `none` = manual/event runs only),
 no catch-up, one run at a time.
 """
@@ -31,8 +58,9 @@ no catch-up, one run at a time.
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from airflow.sdk import dag, task
 from kejiwatch_common.assets import RAW_PAGES
@@ -41,10 +69,26 @@ from kejiwatch_common.defaults import CRAWL_POOL, START_DATE, TAGS, default_args
 
 def _counts(result: Any) -> dict[str, Any]:
     """A crawler summary as a small JSON-able dict (XCom and asset extras stay small)."""
-    keys = ("portal_id", "status", "pages_fetched", "pages_landed", "errors", "reason")
+    keys = ("portal_id", "status", "pages_fetched", "pages_landed", "pages_out_of_range", "errors", "reason")
     if isinstance(result, dict):
         return {k: result.get(k) for k in keys if k in result}
     return {k: getattr(result, k) for k in keys if hasattr(result, k)}
+
+
+# publish dates are China wall time, whatever timezone the data interval is expressed in
+PUBLISH_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _run_type(dag_run: Any) -> str:
+    run_type = getattr(dag_run, "run_type", "") or ""
+    return str(getattr(run_type, "value", run_type))
+
+
+def _interval_dates(start: datetime, end: datetime) -> tuple[str, str]:
+    """A data interval [start, end) as inclusive publish dates: @daily 10-01T00:00..10-02T00:00
+    is the one day 2025-10-01."""
+    last = end - timedelta(microseconds=1) if end > start else end
+    return start.astimezone(PUBLISH_TZ).date().isoformat(), last.astimezone(PUBLISH_TZ).date().isoformat()
 
 
 def _schedule() -> str | None:
@@ -63,12 +107,32 @@ def _schedule() -> str | None:
     tags=[*TAGS, "ingest"],
 )
 def scrape_portals() -> None:
-    @task(doc_md="Open a crawl run in `raw.crawl_runs`; its id tags every fetch and page version.")
-    def begin_run(dag_run: Any = None) -> str:
+    @task(doc_md=(
+        "Which publish dates this run is limited to: run conf `since`/`until` (ISO dates), else a "
+        "backfill run's data interval (its dates in Asia/Shanghai, end exclusive), else none "
+        "(`{}`: scheduled and manual runs crawl incrementally, whatever the dates). A bad date or "
+        "`since` after `until` fails here, before anything is crawled."
+    ))
+    def date_range(dag_run: Any = None, data_interval_start: Any = None,
+                   data_interval_end: Any = None) -> dict[str, Any]:
+        from scrapers.listing_dates import DateRange
+
+        conf = getattr(dag_run, "conf", None) or {}
+        if conf.get("since") or conf.get("until"):
+            window = DateRange.parse(conf.get("since"), conf.get("until"))
+            return {**window.as_dict(), "source": "run conf"}
+        if _run_type(dag_run) == "backfill" and data_interval_start and data_interval_end:
+            window = DateRange.parse(*_interval_dates(data_interval_start, data_interval_end))
+            return {**window.as_dict(), "source": "backfill data interval"}
+        return {}
+
+    @task(doc_md="Open a crawl run in `raw.crawl_runs` (trigger schedule / backfill / manual); its id "
+                 "tags every fetch and page version.")
+    def begin_run(window: dict[str, Any], dag_run: Any = None) -> str:
         from scrapers.crawl import begin_run as _begin
 
-        run_type = str(getattr(dag_run, "run_type", "") or "")
-        return _begin("schedule" if "scheduled" in run_type else "manual")
+        run_type = _run_type(dag_run)
+        return _begin({"scheduled": "schedule", "backfill": "backfill"}.get(run_type, "manual"))
 
     @task(doc_md="List the portal ids of the registry (YAML only) to map one crawl task over each; "
                  "`KEJIWATCH_PORTALS` (comma-separated ids) or run conf `portals` narrows the list.")
@@ -99,20 +163,26 @@ def scrape_portals() -> None:
             "under the data dir; the `kejiwatch_crawl` pool bounds crawls across machines), and "
             "land its batch in one transaction under the warehouse lock. Retried twice with "
             "exponential backoff, 20 min timeout; a failure stays this portal's own. Counts go "
-            "to XCom; errors are recorded in `raw.fetches`/`raw.crawl_run_portals`."
+            "to XCom; errors are recorded in `raw.fetches`/`raw.crawl_run_portals`. With a date "
+            "range it walks the lists down to the range and lands only articles published in it."
         ),
     )
-    def crawl_portal(portal_id: str, crawl_run_id: str) -> dict[str, Any]:
+    def crawl_portal(portal_id: str, crawl_run_id: str, window: dict[str, Any]) -> dict[str, Any]:
         from scrapers.crawl import crawl_portal as _crawl
+        from scrapers.listing_dates import DateRange
 
-        result = _crawl(portal_id, run_id=crawl_run_id, proxy=os.environ.get("KEJIWATCH_HTTP_PROXY"))
+        limit = DateRange.parse(window.get("since"), window.get("until")) if window else None
+        result = _crawl(portal_id, run_id=crawl_run_id, proxy=os.environ.get("KEJIWATCH_HTTP_PROXY"),
+                        window=limit)
         return {"portal_id": portal_id, **_counts(result)}
 
     @task(
         trigger_rule="all_done",
-        doc_md="Close the crawl run (outcome per portal) and add up the counts of every portal.",
+        doc_md="Close the crawl run (outcome per portal) and add up the counts of every portal, "
+               "with the date range the run was limited to (null: none).",
     )
-    def end_run(crawl_run_id: str, portals: list[str], results: Any) -> dict[str, Any]:
+    def end_run(crawl_run_id: str, portals: list[str], results: Any,
+                window: dict[str, Any] | None = None) -> dict[str, Any]:
         from scrapers.crawl import end_run as _end
 
         outcome = _end(crawl_run_id)
@@ -126,7 +196,9 @@ def scrape_portals() -> None:
             + sorted(r["portal_id"] for r in done if r.get("status") == "failed"),
             "pages_fetched": sum(int(r.get("pages_fetched") or 0) for r in done),
             "pages_landed": sum(int(r.get("pages_landed") or 0) for r in done),
+            "pages_out_of_range": sum(int(r.get("pages_out_of_range") or 0) for r in done),
             "errors": sum(int(r.get("errors") or 0) for r in done) + len(missing),
+            "range": window or None,
         }
 
     @task(
@@ -142,10 +214,11 @@ def scrape_portals() -> None:
         get_current_context()["outlet_events"][RAW_PAGES].extra = {"source": "scrape_portals", **totals}
         return totals
 
-    crawl_run_id = begin_run()
+    window = date_range()
+    crawl_run_id = begin_run(window)
     portals = list_portals()
-    results = crawl_portal.partial(crawl_run_id=crawl_run_id).expand(portal_id=portals)
-    announce(end_run(crawl_run_id, portals, results))
+    results = crawl_portal.partial(crawl_run_id=crawl_run_id, window=window).expand(portal_id=portals)
+    announce(end_run(crawl_run_id, portals, results, window))
 
 
 scrape_portals()
