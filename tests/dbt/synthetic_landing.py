@@ -223,9 +223,19 @@ NO_FACTS = Page(
     body_text="市科技局召开党组会议,传达学习有关会议精神。",
 )
 
+# One span, two figures of two periods (last year's and this half year's).
+LIAONING_PLATFORMS = Page(
+    url="http://kjt.liaoning.example/xwdt/2023/platforms.html",
+    portal_id="liaoning_kjt",
+    title="上半年全省科技创新主要指标保持较快增长",
+    published_at=d("2023-07-20 15:30"),
+    fetched_at=d("2024-02-01 16:00"),
+    body_text="平台建设方面,上半年国家级科技创新平台数量由34个提升至40个。",
+)
+
 FIRST_BATCH = [
     YINGKOU_2023, NEWSPAPER_2023, REPOST_2023, YINGKOU_2022, WUHAI_V1, LIAONING_LIST, ZONE_2023,
-    UNRESOLVED_2023, NO_FACTS,
+    UNRESOLVED_2023, NO_FACTS, LIAONING_PLATFORMS,
 ]
 
 # Arrives in a later crawl: an incremental build must add exactly this.

@@ -203,3 +203,13 @@ def test_docs_generate_writes_the_lineage_site(wh: Path) -> None:
     assert (target / "index.html").stat().st_size > 10_000
     catalog = (target / "catalog.json").read_text(encoding="utf-8")
     assert "fct_contracts" in catalog and "int_page_extractions" in catalog
+
+
+def test_one_span_with_two_periods_gives_two_mentions(wh: Path) -> None:
+    found = rows(
+        wh,
+        "select period_key, value from intermediate.int_indicator_mentions"
+        " where page_version_id = ? and indicator_key = 'innovation_platform' order by period_key",
+        [landing.LIAONING_PLATFORMS.page_version_id],
+    )
+    assert [(p, v) for p, v in found] == [("2022", 34), ("2023H1", 40)]

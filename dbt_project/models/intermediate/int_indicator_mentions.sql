@@ -63,7 +63,8 @@ mentions as (
                 unnested.quote_end,
                 unnested.indicator_key,
                 unnested.measure,
-                unnested.level
+                unnested.level,
+                unnested.period_key
             )
         ) as mention_id,
         unnested.page_version_id,
@@ -97,9 +98,10 @@ mentions as (
 
 deduplicated as (
 
-    -- The id hashes the span, indicator, measure and level (one span can state two levels:
-    -- 国家级和省级…各N家); should the extractor still return one twice, keep one row
-    -- deterministically so the grain holds.
+    -- The id hashes the span, indicator, measure, level and period: one span can state two
+    -- levels (国家级和省级…各N家) or two periods (平台数量由34个提升至40个: 2022 and now).
+    -- Should the extractor still return one twice, keep one row deterministically so the
+    -- grain holds.
     select * from mentions
     qualify row_number() over (
         partition by mention_id order by level, value, region_name, period_key
