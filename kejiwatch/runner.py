@@ -251,7 +251,8 @@ def choose_crawl_rate(rate: float | None, own_replay: bool) -> tuple[float | Non
 def run(*, scenario: str = "clean", day: int | None = None, proxy: str | None = None,
         home: Path | None = None, build: bool = True, dbt_tasks: str | None = None,
         portals: list[str] | None = None, rate: float | None = None,
-        announce: Callable[[str], None] | None = None) -> RunSummary:
+        announce: Callable[[str], None] | None = None,
+        conf: dict[str, Any] | None = None) -> RunSummary:
     """Run scrape_portals then build_marts through ``dag.test()`` and summarise.
 
     ``proxy``: use these portals instead of starting the replay server (e.g. a running
@@ -261,6 +262,7 @@ def run(*, scenario: str = "clean", day: int | None = None, proxy: str | None = 
     only these portal ids (default: the whole registry). ``rate``: requests/s per host for every
     portal (default: :data:`REPLAY_CRAWL_RATE` against the replay portals started here, the
     portals' own rate_limit behind ``proxy``). ``announce`` receives the settings line up front.
+    ``conf``: more scrape_portals run conf (``since``/``until``: `kejiwatch backfill`).
     """
     started = time.perf_counter()
     os.environ["KEJIWATCH_DBT_TASKS"] = dbt_tasks or os.environ.get("KEJIWATCH_DBT_TASKS", "layers")
@@ -277,8 +279,8 @@ def run(*, scenario: str = "clean", day: int | None = None, proxy: str | None = 
     with web as proxy_url, crawl_rate(rate):
         if proxy_url:
             os.environ["KEJIWATCH_HTTP_PROXY"] = proxy_url
-        summary.scrape = run_dag_test(dags["scrape_portals"],
-                                      run_conf={"portals": portals} if portals else None)
+        run_conf = {**(conf or {}), **({"portals": portals} if portals else {})}
+        summary.scrape = run_dag_test(dags["scrape_portals"], run_conf=run_conf or None)
     totals = summary.scrape.xcoms.get("end_run") or {}
     summary.pages_fetched = int(totals.get("pages_fetched") or 0)
     summary.pages_landed = int(totals.get("pages_landed") or 0)
