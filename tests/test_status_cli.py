@@ -185,3 +185,21 @@ def test_status_before_anything_ran(isolated_warehouse: Path) -> None:
     assert code == 0 and st["overall"] == "empty"
     assert st["warehouse"]["state"] == "missing" and st["publish"]["state"] == "never"
     assert any("kejiwatch run" in p["next_step"] for p in st["problems"])
+
+
+def test_status_reads_the_ducklake_backend(isolated_warehouse: Path, replay_server, monkeypatch) -> None:
+    from warehouse import backends
+
+    monkeypatch.setenv("KEJIWATCH_BACKEND", "ducklake")
+    monkeypatch.delenv("KEJIWATCH_DUCKLAKE_CATALOG", raising=False)
+    monkeypatch.delenv("KEJIWATCH_DUCKLAKE_DATA_PATH", raising=False)
+    backends._ENSURED.clear()
+    _, st = status()
+    assert st["warehouse"]["state"] == "missing" and st["warehouse"]["path"].startswith("ducklake:")
+    summary = crawl([PORTAL], proxy=replay_server().proxy_url, policy=FAST)
+    assert summary.outcome == "ok"
+    _, st = status()
+    assert st["warehouse"]["state"] == "ok", st["warehouse"]
+    assert not settings.warehouse_path().exists()  # everything went to the lake
+    assert st["crawl"]["state"] == "ok"
+    assert st["crawl"]["pages_landed"] == summary.portals[PORTAL].pages_landed

@@ -239,8 +239,9 @@ def collect(
     override = os.environ.get("KEJIWATCH_DBT_RUN_RESULTS")
     run_results = run_results or (Path(override) if override else _run_results_of(warehouse))
     st = Status()
-    st.warehouse = {"path": str(warehouse), "state": "missing" if not warehouse.exists() else "ok"}
-    if warehouse.exists():
+    present = _warehouse_present(warehouse)
+    st.warehouse = {"path": _warehouse_location(warehouse), "state": "ok" if present else "missing"}
+    if present:
         try:
             with db.connect(warehouse, read_only=True, timeout=lock_timeout) as con:
                 st.crawl = read_crawl(con)
@@ -251,7 +252,7 @@ def collect(
             st.warehouse.update(state="busy", detail=str(exc).splitlines()[0][:200])
         except duckdb.Error as exc:
             st.warehouse.update(state="unreadable", detail=str(exc)[:300])
-    if warehouse.exists():  # without the file, dbt's last results are about some other file
+    if present:  # without the warehouse, dbt's last results are about some other one
         dbt_run = read_dbt_run(run_results)
         if dbt_run:
             st.build["last_dbt_invocation"] = dbt_run
@@ -261,6 +262,25 @@ def collect(
     st.report = read_report()
     _diagnose(st)
     return st
+
+
+def _warehouse_location(warehouse: Path) -> str:
+    from warehouse import backends
+
+    if backends.is_ducklake():
+        return f"ducklake:{backends.ducklake_catalog()} (data {backends.ducklake_data_path()})"
+    return str(warehouse)
+
+
+def _warehouse_present(warehouse: Path) -> bool:
+    """Whether there is a warehouse to read: the DuckDB file, or on the DuckLake backend its
+    catalog (a server catalog such as PostgreSQL is taken as present; connecting tells)."""
+    from warehouse import backends
+
+    if not backends.is_ducklake():
+        return warehouse.exists()
+    catalog = backends.ducklake_catalog()
+    return ":" in catalog.split("/", 1)[0] or Path(catalog).exists()
 
 
 def _run_results_of(warehouse: Path) -> Path:
