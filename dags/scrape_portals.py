@@ -35,9 +35,12 @@ to the article's own date). Two ways to ask for one:
 * **run conf** `{"since": "2025-10-01", "until": "2025-10-31"}` (either end may be left out;
   `portals` narrows the portals as usual): one run, one walk per list, the cheapest way;
 * **`airflow backfill create --dag-id scrape_portals --from-date 2025-10-01 --to-date
-  2025-10-31`**: one run per day of the schedule, each limited to its own data interval
-  (the interval's dates in Asia/Shanghai, its end exclusive). A `since`/`until` in the backfill's
-  `--dag-run-conf` wins over the interval.
+  2025-10-31`**: one run per day of the schedule (31 here), each limited to its own data
+  interval: the interval's calendar dates, end exclusive, read as publish dates. The schedule is
+  a data-interval timetable in UTC so that Airflow's naive `--from-date`/`--to-date` (UTC) map
+  one to one onto those dates. A `since`/`until` in the backfill's `--dag-run-conf` wins over
+  the interval. Each run walks from the top of every list down to its day, so a long range is
+  cheaper as one run with conf.
 
 A re-run of the same range lands nothing (landed articles are asked with a conditional GET and
 answer 304) and emits no event, so `build_marts` does not run and no mart changes. The range is
@@ -51,8 +54,8 @@ dated last week appears today) and edit old articles in place, so a scheduled ru
 incrementally from the newest entry and lands whatever is new or changed, whatever its date.
 Only an explicit range (run conf, or a backfill run) narrows a run.
 
-Schedule: cron from `KEJIWATCH_SCRAPE_CRON` (default `@daily`; `none` = manual/event runs only),
-no catch-up, one run at a time.
+Schedule: cron from `KEJIWATCH_SCRAPE_CRON` (default `@daily`, i.e. 00:00 UTC = 08:00 in China;
+`none` = manual/event runs only) as data intervals in UTC, no catch-up, one run at a time.
 """
 
 from __future__ import annotations
@@ -60,9 +63,9 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from airflow.sdk import dag, task
+from airflow.timetables.interval import CronDataIntervalTimetable
 from kejiwatch_common.assets import RAW_PAGES
 from kejiwatch_common.defaults import CRAWL_POOL, START_DATE, TAGS, default_args
 
@@ -75,25 +78,27 @@ def _counts(result: Any) -> dict[str, Any]:
     return {k: getattr(result, k) for k in keys if hasattr(result, k)}
 
 
-# publish dates are China wall time, whatever timezone the data interval is expressed in
-PUBLISH_TZ = ZoneInfo("Asia/Shanghai")
-
-
 def _run_type(dag_run: Any) -> str:
     run_type = getattr(dag_run, "run_type", "") or ""
     return str(getattr(run_type, "value", run_type))
 
 
 def _interval_dates(start: datetime, end: datetime) -> tuple[str, str]:
-    """A data interval [start, end) as inclusive publish dates: @daily 10-01T00:00..10-02T00:00
-    is the one day 2025-10-01."""
+    """A data interval [start, end) as inclusive publish dates, by its calendar dates in its own
+    timezone: @daily 10-01T00:00..10-02T00:00 is the one day 2025-10-01 (a zero-width interval,
+    from a trigger timetable, is its one day)."""
     last = end - timedelta(microseconds=1) if end > start else end
-    return start.astimezone(PUBLISH_TZ).date().isoformat(), last.astimezone(PUBLISH_TZ).date().isoformat()
+    return start.date().isoformat(), last.date().isoformat()
 
 
-def _schedule() -> str | None:
+def _schedule() -> CronDataIntervalTimetable | None:
+    """Data intervals, not trigger times (Airflow 3's default for a cron string): a backfill run
+    then has a real interval to limit itself to. UTC, because `airflow backfill create` reads a
+    naive --from-date as UTC: day D's run is then the interval D 00:00..D+1 00:00 UTC."""
     cron = os.environ.get("KEJIWATCH_SCRAPE_CRON", "@daily").strip()
-    return None if cron.lower() in {"", "none", "manual"} else cron
+    if cron.lower() in {"", "none", "manual"}:
+        return None
+    return CronDataIntervalTimetable(cron, timezone="UTC")
 
 
 @dag(
@@ -109,7 +114,7 @@ def _schedule() -> str | None:
 def scrape_portals() -> None:
     @task(doc_md=(
         "Which publish dates this run is limited to: run conf `since`/`until` (ISO dates), else a "
-        "backfill run's data interval (its dates in Asia/Shanghai, end exclusive), else none "
+        "backfill run's data interval (its calendar dates, end exclusive), else none "
         "(`{}`: scheduled and manual runs crawl incrementally, whatever the dates). A bad date or "
         "`since` after `until` fails here, before anything is crawled."
     ))

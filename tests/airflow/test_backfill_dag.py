@@ -79,17 +79,24 @@ def test_range_run_twice_through_dag_test(isolated_warehouse, replay_server, mon
 
 def test_backfill_run_is_limited_to_its_data_interval_and_others_are_not() -> None:
     """date_range as the task runs it, given the context Airflow passes (dag_run, data interval)."""
-    task = _dags()["scrape_portals"].get_task("date_range").python_callable
-    tz = pendulum.timezone("Asia/Shanghai")
-    day = {"data_interval_start": pendulum.datetime(2025, 10, 1, tz=tz),
-           "data_interval_end": pendulum.datetime(2025, 10, 2, tz=tz)}
+    from airflow.timetables.base import TimeRestriction
+
+    dag = _dags()["scrape_portals"]
+    task = dag.get_task("date_range").python_callable
+    # a data-interval timetable, so a backfill run of day D has the interval D..D+1 (UTC)
+    info = dag.timetable.next_dagrun_info(last_automated_data_interval=None, restriction=TimeRestriction(
+        pendulum.datetime(2025, 10, 1, tz="UTC"), pendulum.datetime(2025, 10, 31, tz="UTC"), True))
+    assert (info.data_interval.start, info.data_interval.end) == (
+        pendulum.datetime(2025, 10, 1, tz="UTC"), pendulum.datetime(2025, 10, 2, tz="UTC"))
+    # the schedule's intervals are UTC days: `backfill create --from-date 2025-10-01` (naive = UTC)
+    day = {"data_interval_start": pendulum.datetime(2025, 10, 1, tz="UTC"),
+           "data_interval_end": pendulum.datetime(2025, 10, 2, tz="UTC")}
     backfill = SimpleNamespace(run_type="backfill", conf={})
     assert task(dag_run=backfill, **day) == {
         "since": "2025-10-01", "until": "2025-10-01", "source": "backfill data interval"}
-    # the same interval in UTC (a DAG without a timezone) still means China's calendar dates
-    utc = {"data_interval_start": pendulum.datetime(2025, 9, 30, 16, tz="UTC"),
-           "data_interval_end": pendulum.datetime(2025, 10, 1, 16, tz="UTC")}
-    assert task(dag_run=backfill, **utc)["until"] == "2025-10-01"
+    week = {"data_interval_start": pendulum.datetime(2025, 10, 1, tz="Asia/Shanghai"),
+            "data_interval_end": pendulum.datetime(2025, 10, 8, tz="Asia/Shanghai")}
+    assert task(dag_run=backfill, **week)["until"] == "2025-10-07"
     # conf wins over the interval; scheduled and manual runs are not limited by their interval
     conf = SimpleNamespace(run_type="backfill", conf={"since": "2025-09-01"})
     assert task(dag_run=conf, **day) == {"since": "2025-09-01", "until": None, "source": "run conf"}
