@@ -17,6 +17,7 @@ app = typer.Typer(
 # One module per command group; each exposes register(app).
 COMMAND_MODULES = (
     "pipeline",   # run, status
+    "backfill",   # backfill (run limited to a publish-date range)
     "portals",    # portals serve / list
     "crawl",      # crawl
     "extract",    # extract
