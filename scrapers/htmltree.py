@@ -16,12 +16,14 @@ depend on, so its output stays the same:
   for it), outside the first ``<body>``.
 
 "Removed" elements are never taken out of the lxml tree: they are in :attr:`Page.dead` (with their
-whole subtree), and every walk here skips them. A subtree with nothing removed in it (not in
+whole subtree), and every walk here skips them (:meth:`Page.live_view` is a copy without them, for
+matching what depends on siblings or text). A subtree with nothing removed in it (not in
 :attr:`Page.dirty`) is read with lxml's own ``itertext`` in C, which yields the same strings.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 
@@ -33,6 +35,7 @@ _ASCII_WS = " \n\t\f\r"
 RUBY = frozenset({"rt", "rp"})
 PRESERVE_WS = frozenset({"pre", "textarea"})
 _NON_WS = re.compile(r"\S+")
+_ID_CLASS = etree.XPath("//@id | //@class", smart_strings=False)
 
 
 def parse_tops(html: str) -> list[Element]:
@@ -61,6 +64,18 @@ def classes(el: Element) -> list[str]:
     return _NON_WS.findall(el.get("class") or "")
 
 
+def _take_out(el: Element) -> None:
+    """Remove ``el`` from its tree, leaving the text that follows it where it was."""
+    parent = el.getparent()
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
 def _norm_ws(text: str, pre: bool) -> str:
     if pre or text.strip(_ASCII_WS):
         return text
@@ -76,6 +91,8 @@ class Page:
         self.dead: set[Element] = set()
         self.dirty: set[Element] = set()  # ancestors of removed elements
         self._len: dict[Element, int] = {}
+        self._id_class: str | None = None
+        self._live: tuple[list[Element], dict[Element, Element]] | None = None
         special = {e.tag for top in self.elements for e in top.iter(*RUBY, *PRESERVE_WS)}
         self.has_ruby = bool(special & RUBY)
         self.has_pre = bool(special & PRESERVE_WS)
@@ -126,6 +143,34 @@ class Page:
                     break
                 dirty.add(anc)
         self._len.clear()
+        self._live = None
+
+    def id_class_text(self) -> str:
+        """Every id and class value of the document (removed elements too), joined: whether an id
+        or a class name can be on the page at all, found without a walk in Python. Memoised."""
+        if self._id_class is None:
+            self._id_class = " ".join(_ID_CLASS(self.elements[0])) if self.elements else ""
+        return self._id_class
+
+    def live_view(self) -> tuple[list[Element], dict[Element, Element]]:
+        """The live top-level elements copied with the removed elements taken out (their tails
+        kept), and each copied element's original. Memoised until the next removal."""
+        if self._live is None:
+            dead = self.dead
+            tops: list[Element] = []
+            original: dict[Element, Element] = {}
+            for top in self.elements:
+                if top in dead:
+                    continue
+                top_copy = copy.deepcopy(top)
+                pairs = list(zip(top.iter(), top_copy.iter(), strict=True))
+                original.update((c, el) for el, c in pairs)
+                for el, c in pairs:
+                    if el in dead and el.getparent() not in dead:
+                        _take_out(c)
+                tops.append(top_copy)
+            self._live = tops, original
+        return self._live
 
     # ------------------------------------------------------------------ text
 

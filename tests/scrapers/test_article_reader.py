@@ -11,7 +11,7 @@ import pytest
 from scrapers.article import parse_article
 from scrapers.css import compile_selector
 from scrapers.decode import decode
-from scrapers.htmltree import Page
+from scrapers.htmltree import Page, classes
 from scrapers.registry import Selectors
 
 
@@ -151,11 +151,34 @@ def test_selectors_subset() -> None:
         "标题一", datetime(2024, 3, 1), "某局", "一\n二", "selectors")
     page = Page(html)
     expected = {"li:nth-child(odd)": ["a", "c"], "li + li": ["b", "c"], "li ~ li": ["b", "c"],
-                "li:last-child": ["c"], "[class^=co]": ["一二"], "h1, li:nth-of-type(2)": ["标题一", "b"]}
+                "li:last-child": ["c"], "[class^=co]": ["一二"], "h1, li:nth-of-type(2)": ["标题一", "b"],
+                "DIV.Title > H1": [], "DIV.title > H1": ["标题一"], "div:not(.info) > span": [],
+                "li:nth-last-child(2)": ["b"], "[id|=t]": ["标题一"], "[class$=xt]": ["一二"]}
     assert {s: [page.text(e) for e in compile_selector(s).select(page)] for s in expected} == expected
 
 
-@pytest.mark.parametrize("bad", ["div:not(.a)", "a::before", "div >", ", p", "p[", ""])
+def test_removed_elements_are_neither_siblings_nor_matches() -> None:
+    """Scripts, styles and <head> are removed before selectors run (BeautifulSoup decomposed them):
+    they match nothing and do not count as siblings or text."""
+    html = ("<html><head><title>t</title></head><body><script>var a;</script><div class='info'>"
+            "<style>p{}</style><span>2024-03-01</span><script>x()</script><span>来源：某局</span>"
+            "</div><div class='con'><p>正文一段，足够长的文字。</p><script>y()</script></div></body></html>")
+    sel = Selectors(title="div.info > span:first-child", source="span + span",
+                    body="body > :first-child ~ div")
+    a = parse_article(html, None, sel)
+    assert (a.title, a.source, a.body_text) == ("2024-03-01", "某局", "正文一段，足够长的文字。")
+    page = Page(html)
+    page.remove(page.iter("script", "style", "head"))
+    expected = {"script, style": [], "body:first-child": ["body"], "div:first-child": ["div.info"],
+                "span:nth-of-type(2)": ["span"], "p:only-child": ["p"], ":contains('var')": [],
+                "div:has(script)": [], "div.info :last-child": ["span"], "span:not(:first-child)": ["span"],
+                "div.info > :empty": [], "span + span": ["span"], "body > :first-child ~ div": ["div.con"]}
+    assert {s: [e.tag + "".join(f".{c}" for c in classes(e)) for e in compile_selector(s).select(page)]
+            for s in expected} == expected
+
+
+@pytest.mark.parametrize("bad", ["a::before", "p:first-line", "a:hover", "a:visited", "*:nth-of-type(2)",
+                                 "div >", ", p", "p[", "", "div:nth-child(x)"])
 def test_unsupported_selector_is_an_error_naming_it(bad: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=re.escape(f"unsupported CSS selector {bad!r}")):
         compile_selector(bad)
