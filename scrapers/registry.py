@@ -1,7 +1,8 @@
 """The portal registry: one YAML file per portal under ``scrapers/portals/``, validated on load.
 
 Adding a portal is adding a file; errors name the file and the field (``kjt.yaml: pagination.kind:
-Input should be 'trs_index', …``) so a typo never reaches a crawl.
+Input should be 'trs_index', …``; ``kjt.yaml: selectors.body: Value error, unsupported CSS selector
+'div >': …``) so a typo never reaches a crawl.
 """
 
 from __future__ import annotations
@@ -40,6 +41,17 @@ class Selectors(_Strict):
     date: str | None = None
     source: str | None = None
     body: str | None = None
+
+    @field_validator("title", "date", "source", "body")
+    @classmethod
+    def _compiles(cls, selector: str | None) -> str | None:
+        """A selector the parser cannot match fails the portal at load, not each of its pages (an
+        empty one is no selector, as in ``parse_article``)."""
+        if selector:
+            from scrapers.css import compile_selector  # lxml only for portals that declare selectors
+
+            compile_selector(selector)
+        return selector
 
 
 class Pagination(_Strict):
