@@ -1,8 +1,8 @@
 """HTML tables of an article body (lxml :class:`Page`) → grids.
 
-The same rules as ``scrapers.tables.html_table_to_grid`` (which reads a BeautifulSoup tree): rows
-are the ``<tr>`` whose nearest table is this one, cells the ``<td>/<th>`` whose nearest row is that
-row, spans expanded, header rows from ``<thead>``/``firstRow``/all-``<th>`` or from the numbers.
+Rows are the ``<tr>`` whose nearest table is this one, cells the ``<td>/<th>`` whose nearest row is
+that row, spans expanded, header rows from ``<thead>``/``firstRow``/all-``<th>`` or from the numbers
+(``scrapers.tables``' rules, shared with spreadsheet attachments).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""HTML tables (Word/UEditor pastes on bureau sites) and spreadsheet rows as normalised grids.
+"""Grids: HTML tables (Word/UEditor pastes on bureau sites, read by ``html_tables``) and spreadsheet
+rows (``attachments``) as normalised rows of cells.
 
 A grid is a rectangular list of rows of cell strings with every rowspan/colspan expanded (the
 spanned value is repeated, so a vertically merged region cell is present on each company row).
@@ -11,12 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bs4 import Tag
-
 _WS = re.compile(r"\s+")
 # Numbers as tables write them: 1,234.5  -12  3.4%  （含）… units stay in the header, not here.
 _NUM = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
-_MAX_SPAN = 200  # a hostile rowspan="100000" must not blow up memory
 
 
 @dataclass
@@ -46,60 +44,6 @@ def parse_number(cell: str) -> float | None:
     if not s or not _NUM.match(s):
         return None
     return float(s.rstrip("%").replace(",", ""))
-
-
-def _span(cell: Tag, attr: str) -> int:
-    raw = str(cell.get(attr) or "1")
-    m = re.match(r"\s*(\d+)", raw)
-    return max(1, min(int(m.group(1)), _MAX_SPAN)) if m else 1
-
-
-def _own_rows(table: Tag) -> list[Tag]:
-    """Rows of this table, not of tables nested in its cells."""
-    return [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
-
-
-def html_table_to_grid(table: Tag) -> Grid:
-    """Expand spans into a rectangular grid and detect the header rows."""
-    filled: dict[tuple[int, int], str] = {}
-    header_flags: list[bool] = []
-    rows = _own_rows(table)
-    for r, tr in enumerate(rows):
-        c = 0
-        cells = [td for td in tr.find_all(["td", "th"]) if td.find_parent("tr") is tr]
-        is_header = (
-            tr.find_parent("thead") is not None
-            or "firstRow" in (tr.get("class") or [])
-            or (bool(cells) and all(td.name == "th" for td in cells))
-        )
-        header_flags.append(is_header)
-        for td in cells:
-            while (r, c) in filled:
-                c += 1
-            text = clean_cell(td.get_text(" "))
-            rs, cs = _span(td, "rowspan"), _span(td, "colspan")
-            for dr in range(min(rs, len(rows) - r)):
-                for dc in range(cs):
-                    filled[(r + dr, c + dc)] = text
-            c += cs
-    n_rows = len(rows)
-    n_cols = max((c + 1 for (_, c) in filled), default=0)
-    grid = [[filled.get((r, c), "") for c in range(n_cols)] for r in range(n_rows)]
-    # Drop rows that are entirely empty (spacer rows in Word pastes).
-    keep = [i for i, row in enumerate(grid) if any(row)]
-    grid = [grid[i] for i in keep]
-    header_flags = [header_flags[i] for i in keep]
-    caption = table.find("caption")
-    header_rows = detect_header_rows(grid, header_flags, _first_row_rowspan(rows))
-    return finish(grid, header_rows, clean_cell(caption.get_text(" ")) if caption else None)
-
-
-def _first_row_rowspan(rows: list[Tag]) -> int:
-    """A header whose cells span two rows (项目 over 品种|规格) announces itself with rowspan."""
-    if not rows:
-        return 1
-    spans = [_span(td, "rowspan") for td in rows[0].find_all(["td", "th"])]
-    return max(spans, default=1) if len(set(spans)) > 1 else 1
 
 
 def detect_header_rows(grid: list[list[str]], flags: list[bool] | None = None, first_span: int = 1) -> int:
@@ -144,13 +88,3 @@ def finish(grid: list[list[str]], header_rows: int, caption: str | None = None, 
         columns.append("/".join(parts))
     values = [[parse_number(v) for v in row] for row in rows]
     return Grid(rows=rows, header_rows=header_rows, caption=caption, columns=columns, values=values)
-
-
-def extract_tables(root: Tag) -> list[Grid]:
-    """Every data table under ``root`` (layout tables with a single cell are skipped)."""
-    out = []
-    for table in root.find_all("table"):
-        grid = html_table_to_grid(table)
-        if grid.n_rows >= 1 and grid.n_cols >= 2 and not table.find("table"):
-            out.append(grid)
-    return out
