@@ -10,7 +10,7 @@ pair with the SAME dbt command for the full and the incremental build:
 
 * ``dbt run`` (models only): the full run on the landing, then the incremental run after
   ``--new-pages`` more page versions;
-* ``dbt build`` (models and their 279 data tests): the incremental build after ``--new-pages``
+* ``dbt build`` (models and all their data tests): the incremental build after ``--new-pages``
   more, then the full build as ``dbt build --full-refresh`` (everything rebuilt from raw, on
   the landing plus the two increments). The row counts it gives are compared with the
   incremental result's.
