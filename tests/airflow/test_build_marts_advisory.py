@@ -9,13 +9,6 @@ about the hand-over."""
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from kejiwatch import airflow_env, settings
@@ -23,35 +16,7 @@ from kejiwatch import airflow_env, settings
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
-@pytest.fixture
-def webhook(isolated_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    received: list[dict[str, Any]] = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    http = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=http.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{http.server_port}/hooks/kejiwatch"
-    monkeypatch.setenv("KEJIWATCH_WEBHOOK_URL", url)
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_KEJIWATCH_WEBHOOK", json.dumps({"conn_type": "slackwebhook", "password": url})
-    )
-    try:
-        yield received
-    finally:
-        http.shutdown()
-        http.server_close()
-
-
-def test_landing_warning_is_alerted_and_published_not_blocked(webhook, monkeypatch) -> None:
+def test_landing_warning_is_alerted_and_published_not_blocked(inbox, monkeypatch) -> None:
     from expectations import sample_warehouse as sw
     from warehouse.publish import read_manifest
 
@@ -93,8 +58,8 @@ def test_landing_warning_is_alerted_and_published_not_blocked(webhook, monkeypat
     assert manifest and {r["publish_id"] for r in manifest} == {publication["publish_id"]}
 
     # the alert: one warning message naming the landing expectation and the portal
-    warnings = [h for h in webhook if h["kejiwatch"]["event"] == "warning"]
-    assert len(warnings) == 1, webhook
+    warnings = [h for h in inbox.hooks if h["kejiwatch"]["event"] == "warning"]
+    assert len(warnings) == 1, inbox.hooks
     assert "landing.portal_fetch_error_rate" in warnings[0]["text"]
     assert "yk_kjj" in warnings[0]["kejiwatch"]["portals"]
     assert warnings[0]["kejiwatch"]["publish_id"] == publication["publish_id"]
