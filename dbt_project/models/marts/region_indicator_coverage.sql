@@ -47,30 +47,7 @@ signatures as (
 
 {% if incremental %}
 
-    changed as (
-
-        select
-            signatures.region_key,
-            signatures.indicator_key
-        from signatures
-        anti join {{ this }} as existing
-            on
-                signatures.region_key = existing.region_key
-                and signatures.indicator_key = existing.indicator_key
-                and signatures.reports_signature = existing.reports_signature
-
-    ),
-
-    reports as (
-
-        select all_reports.*
-        from all_reports
-        semi join changed
-            on
-                all_reports.region_key = changed.region_key
-                and all_reports.indicator_key = changed.indicator_key
-
-    ),
+    {{ kw_reports_of_changed_grains('all_reports', 'signatures', ['region_key', 'indicator_key']) }}
 
 {% else %}
 

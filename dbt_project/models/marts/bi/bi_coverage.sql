@@ -78,30 +78,7 @@ signatures as (
 
 {% if incremental %}
 
-    changed as (
-
-        select
-            signatures.portal_id,
-            signatures.indicator_key
-        from signatures
-        anti join {{ this }} as existing
-            on
-                signatures.portal_id = existing.portal_id
-                and signatures.indicator_key = existing.indicator_key
-                and signatures.reports_signature = existing.reports_signature
-
-    ),
-
-    reports as (
-
-        select all_reports.*
-        from all_reports
-        semi join changed
-            on
-                all_reports.portal_id = changed.portal_id
-                and all_reports.indicator_key = changed.indicator_key
-
-    ),
+    {{ kw_reports_of_changed_grains('all_reports', 'signatures', ['portal_id', 'indicator_key']) }}
 
 {% else %}
 
