@@ -37,12 +37,16 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Messages of a transaction that lost to a concurrent one (DuckLake's commit checks, DuckDB's
-# own write-write check, or DuckLake's commit loop giving up after its own retries).
+# own write-write check, or DuckLake's commit loop giving up after its own retries), and a read
+# inside a transaction that races a concurrent writer's flush of inlined deletions (DuckLake
+# 1.5 then cannot find the ducklake_inlined_delete_N table its snapshot names; a new attempt
+# reads a newer snapshot).
 CONFLICT_MARKERS = (
     "transaction conflict",
     "another transaction",
     "write-write conflict",
     "exceeded the maximum retry count",
+    "failed to read inlined file deletions",
 )
 # Two processes creating the same catalog object (a fresh lake, a schema) at the same moment.
 CREATE_RACE_MARKERS = ("already exists", "duplicate key")
