@@ -9,6 +9,7 @@ importing anything from Airflow, and child processes get the same settings throu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -50,6 +51,26 @@ _HOME_BOUND = (
 )
 
 
+def fernet_key(home: Path) -> str:
+    """The home's Fernet key, created once before any Airflow process starts. Left to Airflow,
+    each process that finds no airflow.cfg writes one with a key of its own, so components started
+    together can disagree: the triggerer then cannot read the trigger kwargs the DAG processor
+    encrypted (seen as a JSONDecodeError in Trigger._decrypt_kwargs) and AssetWatchers stop."""
+    from cryptography.fernet import Fernet
+
+    path = home / "fernet.key"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        tmp = home / f".fernet.key.{os.getpid()}"
+        tmp.write_bytes(Fernet.generate_key())
+        tmp.chmod(0o600)
+        # link() fails if the key exists: two processes creating it at once agree on one key
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+        tmp.unlink()
+    return path.read_text(encoding="ascii").strip()
+
+
 def airflow_env(home: Path | None = None, *, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment variables that make Airflow run kejiwatch on the embedded defaults.
 
@@ -66,6 +87,7 @@ def airflow_env(home: Path | None = None, *, extra: Mapping[str, str] | None = N
         # a loaded laptop can take more than the default 30 s to import the DAG files
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__FERNET_KEY": fernet_key(home),
         # Asset-scheduled DAGs must react to events as soon as they are registered.
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",

@@ -64,7 +64,7 @@ def live_airflow(tmp_path, isolated_warehouse, replay_server_proxy):
             "KEJIWATCH_DBT_TASKS": "layers",
         }),
     }
-    home.mkdir(parents=True)
+    home.mkdir(parents=True, exist_ok=True)
     # One child process: migrate the metadata DB, create the pools, write the admin password.
     airflow_env.migrate_db_child(env, timeout=300)
     procs: dict[str, tuple[subprocess.Popen, Path]] = {}
