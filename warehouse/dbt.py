@@ -143,6 +143,30 @@ def _ensure_landing(path: Path) -> None:
         con.close()
 
 
+# Commands whose manifest.json nobody here reads: the cosmos DAG parses its own (`dbt parse`,
+# dags/kejiwatch_common/dbt.py) and `dbt docs generate` writes one. dbt writes the 1.7 MB
+# manifest twice per invocation (after parsing and at the end), about 1 s of a 15 s increment.
+_RESULT_ONLY_COMMANDS = {"run", "build", "seed", "test"}
+
+
+def _writes_run_results_only(args: Sequence[str]) -> bool:
+    """True for a build-type command the caller did not ask JSON artifacts of explicitly."""
+    return bool(args) and args[0] in _RESULT_ONLY_COMMANDS and not (
+        {"--write-json", "--no-write-json"} & set(args)
+    )
+
+
+def _write_run_results(result: Any, target: Path) -> None:
+    """run_results.json as dbt writes it (``kejiwatch status`` reads it), without the manifest."""
+    if result is None or not hasattr(result, "write"):
+        return
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        result.write(str(target / "run_results.json"))
+    except Exception as exc:  # a missing artifact must not turn a good build into a failure
+        log.warning("could not write %s: %s", target / "run_results.json", exc)
+
+
 def _collect(run: DbtRun, result: Any) -> None:
     """Read node statuses out of a dbtRunnerResult.result (a RunExecutionResult or similar)."""
     nodes = getattr(result, "results", None) or []
@@ -190,11 +214,16 @@ def run_dbt(args: list[str], *, warehouse: Path | None = None, timeout: float = 
     started = time.perf_counter()
     with _INVOCATION_LOCK, _dbt_target(warehouse, timeout) as (profiles_dir, target):
         full_args = _with_project_args(args, profiles_dir, target)
+        skip_manifest = _writes_run_results_only(full_args)
+        if skip_manifest:
+            full_args.append("--no-write-json")
         release_duckdb()  # never reuse a handle an interrupted invocation left behind
         try:
             outcome = dbtRunner().invoke(full_args)
         finally:
             release_duckdb()
+        if skip_manifest:
+            _write_run_results(outcome.result, target)
     run.elapsed_s = time.perf_counter() - started
     run.success = bool(outcome.success)
     if outcome.exception is not None:

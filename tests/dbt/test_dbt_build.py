@@ -4,6 +4,7 @@ of agreeing and conflicting reports of one grain, enterprise lists, regions kept
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,17 @@ def test_one_span_with_two_periods_gives_two_mentions(wh: Path) -> None:
         [landing.LIAONING_PLATFORMS.page_version_id],
     )
     assert [(p, v) for p, v in found] == [("2022", 34), ("2023H1", 40)]
+
+
+def test_build_writes_run_results_but_not_the_manifest(wh: Path) -> None:
+    """warehouse.dbt skips dbt's manifest.json on builds (nobody here reads it; it costs about
+    1 s per invocation) but still writes run_results.json, which `kejiwatch status` reads."""
+    target = dbt.target_dir(wh)
+    manifest = target / "manifest.json"
+    manifest_before = manifest.stat().st_mtime_ns if manifest.exists() else None
+    run = dbt.run_dbt(["run", "--select", "dim_period"], warehouse=wh)
+    assert run.success, run.summary()
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    assert [r["unique_id"] for r in results["results"]] == ["model.kejiwatch.dim_period"]
+    assert (manifest.stat().st_mtime_ns if manifest.exists() else None) == manifest_before
+    assert run.args == ["run", "--select", "dim_period"]  # the caller's args stay as given
