@@ -167,6 +167,33 @@ def test_incremental_marts_after_a_quarantine_equal_a_full_refresh(
     assert_same_tables(wh, snap, relations)
 
 
+def test_a_report_released_from_quarantine_returns_incrementally(incremental, tmp_path: Path) -> None:
+    """When the gate stops quarantining a report (its rule was fixed), the next incremental run
+    of the marts puts it back: the marts then equal a full refresh."""
+    wh, _, _ = incremental
+    report_id, page_version_id = one(
+        wh,
+        "select report_id, page_version_id from marts.fct_indicator_reports"
+        " where indicator_key = 'tech_contract_turnover' order by report_id limit 1",
+    )
+    with db.connect(wh) as con:
+        con.execute(
+            "insert into audit.quarantined_mentions values (?, ?, 'test_release', 'planted', 'error',"
+            " 'gate-test', now())",
+            [report_id, page_version_id],
+        )
+    dbt_ok(["run", "--select", "marts"], wh)
+    assert rows(wh, "select 1 from marts.fct_indicator_reports where report_id = ?", [report_id]) == []
+    with db.connect(wh) as con:
+        con.execute("delete from audit.quarantined_mentions where expectation = 'test_release'")
+    dbt_ok(["run", "--select", "marts"], wh)
+    assert rows(wh, "select 1 from marts.fct_indicator_reports where report_id = ?", [report_id]) == [(1,)]
+    snap = tmp_path / "after_release.duckdb"
+    relations = [(s, n) for s, n in snapshot(wh, snap) if s == "marts"]
+    dbt_ok(["run", "--select", "marts", "--full-refresh"], wh)
+    assert_same_tables(wh, snap, relations)
+
+
 def test_a_failing_dbt_test_is_reported_with_its_node(incremental) -> None:
     wh, _, _ = incremental
     with db.connect(wh) as con:

@@ -14,8 +14,8 @@
     the page version. Quarantine is applied in the marts, after the facts gate has run.
 
     Incremental: a run (re)writes only the reports that are new or whose is_superseded flag
-    changed (a newer version of their URL arrived), found by comparing narrow keys with this
-    table; the wide evidence columns of history are not rewritten. Portal attributes are read
+    changed (a newer version of their URL arrived), found per page version for text mentions
+    and per report for list counts; the wide evidence columns of history are not rewritten. Portal attributes are read
     when a report is written: after changing raw.portals, run with --full-refresh. -#}
 
 with
@@ -72,16 +72,69 @@ latest_versions as (
 
 {% if is_incremental() %}
 
+    page_states as (
+
+        -- Whether each page version is superseded now: ~100k narrow rows, not ~1M reports.
+        select
+            pages.page_version_id,
+            not coalesce(latest_versions.is_latest_version, true) as is_superseded
+        from pages
+        left join latest_versions on pages.page_version_id = latest_versions.page_version_id
+
+    ),
+
+    stored_text_pages as (
+
+        select distinct
+            page_version_id,
+            is_superseded
+        from {{ this }}
+        where evidence_kind = 'text'
+
+    ),
+
+    changed_text_pages as (
+
+        -- int_indicator_mentions appends all the text mentions of a page version at once, so
+        -- the pages whose text reports are new or whose superseded flag changed are found by
+        -- comparing page states, not every report.
+        select page_states.page_version_id
+        from page_states
+        anti join stored_text_pages
+            on
+                page_states.page_version_id = stored_text_pages.page_version_id
+                and page_states.is_superseded = stored_text_pages.is_superseded
+
+    ),
+
+    stored_list_reports as (
+
+        select
+            report_id,
+            is_superseded
+        from {{ this }}
+        where evidence_kind <> 'text'
+
+    ),
+
     changed as (
 
-    -- Reports not in this table yet, or whose superseded flag is no longer what it says.
-        select unioned.mention_id
-        from unioned
-        left join latest_versions on unioned.page_version_id = latest_versions.page_version_id
-        anti join {{ this }} as existing
+        select mentions.mention_id
+        from mentions
+        semi join changed_text_pages
+            on mentions.page_version_id = changed_text_pages.page_version_id
+
+        union all
+
+        -- Counts of enterprise lists are few (and an attachment may come after its page):
+        -- compared report by report.
+        select list_counts.mention_id
+        from list_counts
+        left join page_states on list_counts.page_version_id = page_states.page_version_id
+        anti join stored_list_reports
             on
-                unioned.mention_id = existing.report_id
-                and existing.is_superseded = not coalesce(latest_versions.is_latest_version, true)
+                list_counts.mention_id = stored_list_reports.report_id
+                and stored_list_reports.is_superseded = coalesce(page_states.is_superseded, false)
 
     ),
 
