@@ -38,7 +38,10 @@ signatures as (
     select
         fact_id,
         bit_xor(hash(report_id)) as reports_signature
-    from current_reports
+    -- the model itself, not the CTE: a second reference would make DuckDB materialize every
+    -- column of the family's reports
+    from {{ ref('fct_indicator_reports') }}
+    where fact_family = '{{ fact_family }}' and not is_superseded
     group by fact_id
 
 ),

@@ -119,8 +119,10 @@ latest_versions as (
 
     changed as (
 
+        -- the model itself, not the CTE: a second reference makes DuckDB materialize every
+        -- column of ~1M mentions
         select mentions.mention_id
-        from mentions
+        from {{ ref('int_indicator_mentions') }} as mentions
         semi join changed_text_pages
             on mentions.page_version_id = changed_text_pages.page_version_id
 

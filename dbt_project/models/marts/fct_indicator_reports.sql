@@ -51,7 +51,9 @@ quarantined as (
             reports.page_version_id,
             reports.is_superseded,
             count(*) as n_reports
-        from reports
+        -- the model itself, not the CTE: a second reference makes DuckDB materialize every
+        -- column of ~1M reports
+        from {{ ref('int_indicator_reports') }} as reports
         anti join quarantined on reports.report_id = quarantined.mention_id
         group by reports.page_version_id, reports.is_superseded
 

@@ -54,22 +54,43 @@ yoy as (
 
 {% if is_incremental() %}
 
+    fact_figures as (
+
+        -- narrow columns read from the models themselves: a second reference to all_facts would
+        -- make DuckDB materialize every column of every fact
+        {%- for family_model in ['fct_contracts', 'fct_enterprises', 'fct_platforms'] %}
+            select
+                fact_id,
+                chosen_report_id,
+                value,
+                unit,
+                qualifier,
+                n_reports,
+                n_sources,
+                has_conflict,
+                value_spread
+            from {{ ref(family_model) }}
+            {{ "union all" if not loop.last }}
+        {%- endfor %}
+
+    ),
+
     changed as (
 
         select
-            all_facts.fact_id,
-            all_facts.chosen_report_id,
-            all_facts.value,
-            all_facts.unit,
-            all_facts.qualifier,
-            all_facts.n_reports,
-            all_facts.n_sources,
-            all_facts.has_conflict,
-            all_facts.value_spread,
+            fact_figures.fact_id,
+            fact_figures.chosen_report_id,
+            fact_figures.value,
+            fact_figures.unit,
+            fact_figures.qualifier,
+            fact_figures.n_reports,
+            fact_figures.n_sources,
+            fact_figures.has_conflict,
+            fact_figures.value_spread,
             yoy.previous_value,
             yoy.yoy_change_pct
-        from all_facts
-        left join yoy on all_facts.fact_id = yoy.fact_id
+        from fact_figures
+        left join yoy on fact_figures.fact_id = yoy.fact_id
         except
         select
             existing.fact_id,
