@@ -40,7 +40,10 @@ signatures as (
         region_key,
         indicator_key,
         bit_xor(hash(report_id)) as reports_signature
-    from all_reports
+    -- the model itself, not the CTE all_reports: a CTE referenced more than once is
+    -- materialized by DuckDB with every column (quotes included) of ~1M reports
+    from {{ ref('fct_indicator_reports') }}
+    where not is_superseded
     group by region_key, indicator_key
 
 ),

@@ -44,7 +44,10 @@ region_signatures as (
         region_key,
         indicator_key,
         bit_xor(hash(report_id)) as region_signature
-    from all_reports
+    -- the model itself, not the CTE all_reports: a CTE referenced more than once is
+    -- materialized by DuckDB with every column (quotes included) of ~1M reports
+    from {{ ref('fct_indicator_reports') }}
+    where not is_superseded
     group by region_key, indicator_key
 
 ),
@@ -55,7 +58,8 @@ portal_regions as (
         portal_id,
         indicator_key,
         region_key
-    from all_reports
+    from {{ ref('fct_indicator_reports') }}
+    where not is_superseded
 
 ),
 

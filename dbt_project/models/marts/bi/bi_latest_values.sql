@@ -47,7 +47,9 @@ latest_facts as (
             )
         ) as fact_id,
         count(*) as n_periods
-    from series
+    -- the model itself, not the CTE series: a CTE referenced more than once is materialized
+    -- by DuckDB with every column (quotes included) of ~650k facts
+    from {{ ref('bi_indicator_series') }}
     group by region_key, indicator_key, level, measure
 
 ),
@@ -68,7 +70,8 @@ latest_facts as (
             series.previous_value,
             series.yoy_change_pct
         from latest_facts
-        inner join series on latest_facts.fact_id = series.fact_id
+        inner join {{ ref('bi_indicator_series') }} as series
+            on latest_facts.fact_id = series.fact_id
         except
         select
             existing.latest_id,
