@@ -15,8 +15,9 @@
 
     Incremental: a run (re)writes only the reports that are new or whose is_superseded flag
     changed (a newer version of their URL arrived), found per page version for text mentions
-    and per report for list counts; the wide evidence columns of history are not rewritten. Portal attributes are read
-    when a report is written: after changing raw.portals, run with --full-refresh. -#}
+    and per report for list counts; the wide evidence columns of history are not rewritten.
+    Portal attributes are read when a report is written: after changing raw.portals, run with
+    --full-refresh. -#}
 
 with
 

@@ -19,7 +19,8 @@
     Incremental: a run rewrites the reports of the page versions whose reports are new, no
     longer quarantined or whose superseded flag changed (found by comparing per page version the
     count and flag of the reports that belong here with those stored), and the post-hook deletes
-    what the gate has quarantined since; the evidence of history is not rewritten. After changing a seed, run with --full-refresh. -#}
+    what the gate has quarantined since; the evidence of history is not rewritten. After
+    changing a seed, run with --full-refresh. -#}
 
 with
 
