@@ -4,10 +4,14 @@ VENV := .venv
 
 .PHONY: setup run test lint bench clean
 
-# Installs uv with pip when it is absent, then the locked environment into .venv.
+# Installs uv with pip when it is absent, then the locked environment into .venv. A pip --user
+# install puts the uv script in ~/.local/bin, which is often not on PATH, so uv is then run as
+# `python3 -m uv`, which works wherever pip put it.
 setup:
-	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
-	@uv sync --frozen --quiet
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
+		|| python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	@if command -v uv >/dev/null 2>&1; then uv sync --frozen --quiet; \
+		else python3 -m uv sync --frozen --quiet; fi
 	@bash scripts/install_system_deps.sh
 
 run: setup
