@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "crawl",      # crawl
     "extract",    # extract
     "build",      # build (dbt)
+    "compact",    # compact (rewrite fragmented warehouse tables)
     "gate",       # gate, publish
     "airflow",    # airflow (standalone UI)
     "report",     # report

@@ -20,6 +20,14 @@ from kejiwatch import settings
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
+# Every process that writes the file turns DuckDB's row-group vacuum off. dbt's increments
+# delete and append a few thousand rows per mart, and with the vacuum on the next checkpoint, in
+# whichever process makes it, merges the trailing row groups of each such table (~120k rows
+# rewritten per table, seconds per increment). warehouse.compact rewrites the fragmented dbt
+# tables on a schedule instead. Tables with a primary key (raw.*, audit.*) are never vacuumed
+# by DuckDB anyway.
+NO_VACUUM_SQL = "set max_vacuum_tasks = 0"
+
 
 class WarehouseBusy(RuntimeError):
     """The warehouse lock could not be taken in time."""
@@ -69,6 +77,7 @@ def connect(
         con = duckdb.connect(str(p), read_only=read_only)
         try:
             if not read_only:
+                con.execute(NO_VACUUM_SQL)
                 ensure_schema(con)
             yield con
         finally:

@@ -138,6 +138,7 @@ def _ensure_landing(path: Path) -> None:
     """Create raw.* and audit.* on the file (the lock is already held by the caller)."""
     con = duckdb.connect(str(path))
     try:
+        con.execute(db.NO_VACUUM_SQL)
         db.ensure_schema(con)
     finally:
         con.close()

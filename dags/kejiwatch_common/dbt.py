@@ -79,10 +79,11 @@ def acquire_warehouse_lock(context: Any) -> None:
     # dbt's sources are raw.* and audit.*: make sure they exist even on a fresh warehouse.
     import duckdb
 
-    from warehouse.db import ensure_schema
+    from warehouse.db import NO_VACUUM_SQL, ensure_schema
 
     con = duckdb.connect(str(settings.warehouse_path()))
     try:
+        con.execute(NO_VACUUM_SQL)
         ensure_schema(con)
     finally:
         con.close()
