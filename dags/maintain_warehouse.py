@@ -1,5 +1,5 @@
 """
-### maintain_warehouse — weekly compaction of the warehouse file
+### maintain_warehouse — weekly compaction of the warehouse
 
 dbt builds the marts with DuckDB's row-group vacuum off (`dbt_project/profiles.yml`, and
 `warehouse.db` for every other writer), because the vacuum made every increment rewrite ~120k
@@ -10,8 +10,9 @@ rows per table it touched. Each increment thus leaves small row groups and delet
   same order, and logs every table's layout before and after.
 - It runs in the one-slot `kejiwatch_warehouse` pool and holds the warehouse file lock, so it
   never overlaps a build.
-- On the DuckLake backend it does nothing and says so: DuckLake's file merging and snapshot
-  expiry are separate maintenance.
+- On the DuckLake backend it runs DuckLake's maintenance instead: inlined rows flushed, adjacent
+  small files merged, snapshots older than 7 days expired and the files only they referenced
+  deleted (`warehouse.compact.maintain_lake`).
 - By hand: `kejiwatch compact [--dry-run]`.
 """
 
@@ -34,14 +35,19 @@ from kejiwatch_common.defaults import START_DATE, TAGS, WAREHOUSE_POOL, default_
     doc_md=__doc__,
 )
 def maintain_warehouse() -> None:
-    @task(pool=WAREHOUSE_POOL, doc_md="Rewrite the fragmented dbt tables of the warehouse file.")
+    @task(pool=WAREHOUSE_POOL, doc_md="Rewrite the fragmented dbt tables of the warehouse file"
+          " (on DuckLake: merge files, expire old snapshots).")
     def compact() -> dict[str, Any]:
-        from warehouse import backends
+        import dataclasses
+
+        from warehouse import backends, db
         from warehouse import compact as compaction
 
         if backends.is_ducklake():
-            print("DuckLake backend: the warehouse file is not used; nothing to compact")
-            return {"backend": "ducklake", "rewritten": []}
+            with db.connect() as con:
+                done = compaction.maintain_lake(con)
+            print(done.line())
+            return {"backend": "ducklake", **dataclasses.asdict(done)}
         results = compaction.compact()
         for result in results:
             print(result.line())

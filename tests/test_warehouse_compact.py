@@ -159,3 +159,43 @@ def _fragment_ids_only(path: Path) -> None:
             con.execute("checkpoint")
     finally:
         con.close()
+
+
+def test_on_ducklake_maintenance_merges_files_and_expires_old_snapshots(
+    isolated_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from kejiwatch.cli import app
+    from warehouse import backends
+
+    monkeypatch.setenv("KEJIWATCH_BACKEND", "ducklake")
+    monkeypatch.delenv("KEJIWATCH_DUCKLAKE_CATALOG", raising=False)
+    monkeypatch.delenv("KEJIWATCH_DUCKLAKE_DATA_PATH", raising=False)
+    backends._ENSURED.clear()
+    try:
+        with db.connect() as con:
+            con.execute("create schema if not exists marts")
+            con.execute("create table marts.fct_example as select i as id from range(3000) t(i)")
+            for i in range(5):  # each increment its own Parquet file and snapshot
+                con.execute(
+                    "insert into marts.fct_example select 100000 + ? * 3000 + i from range(3000) t(i)", [i]
+                )
+            con.execute("delete from marts.fct_example where id < 500")
+            expected = sorted(r[0] for r in con.execute("select id from marts.fct_example").fetchall())
+
+            kept = compact.maintain_lake(con, retain_days=7)  # nothing is a week old yet
+            # none expired (the merge adds a snapshot of its own), no file deleted
+            assert kept.snapshots_after >= kept.snapshots_before and kept.files_deleted == 0
+            assert kept.live_files_after < kept.live_files_before
+
+            done = compact.maintain_lake(con, retain_days=0)
+            assert done.snapshots_after < done.snapshots_before and done.files_deleted > 0
+            ids = sorted(r[0] for r in con.execute("select id from marts.fct_example").fetchall())
+            assert ids == expected
+
+        result = CliRunner().invoke(app, ["compact"])
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("DuckLake: live data files")
+    finally:
+        backends._ENSURED.clear()

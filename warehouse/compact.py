@@ -10,8 +10,11 @@ a table whose dead rows or extra row groups pass a threshold is rewritten in one
 with its rows in the same order, and the rest are left alone.
 
 Only the dbt schemas are compacted. The raw landing is append-only and the audit tables are
-small; neither is touched. DuckLake has its own maintenance (merging files, expiring
-snapshots) and is not handled here.
+small; neither is touched.
+
+On DuckLake the same schedule runs DuckLake's own maintenance instead (:func:`maintain_lake`):
+inlined rows flushed to Parquet, adjacent small files merged, snapshots older than the retention
+expired and the files they alone referenced deleted.
 """
 
 from __future__ import annotations
@@ -150,6 +153,46 @@ def compact_connection(
     return results
 
 
+@dataclass(frozen=True)
+class LakeMaintenance:
+    """What one DuckLake maintenance pass did."""
+
+    live_files_before: int
+    live_files_after: int
+    snapshots_before: int
+    snapshots_after: int
+    files_deleted: int
+    retain_days: float
+
+    def line(self) -> str:
+        return (f"DuckLake: live data files {self.live_files_before} -> {self.live_files_after},"
+                f" snapshots {self.snapshots_before} -> {self.snapshots_after} (kept {self.retain_days:g}"
+                f" days), {self.files_deleted} unreferenced files deleted")
+
+
+def maintain_lake(con: duckdb.DuckDBPyConnection, *, retain_days: float = 7.0) -> LakeMaintenance:
+    """DuckLake's maintenance on the attached lake: time travel keeps ``retain_days`` days."""
+    lake = backends.LAKE_ALIAS
+    meta = f"__ducklake_metadata_{lake}"
+
+    def live_files() -> int:
+        return con.execute(
+            f"select count(*) from {meta}.ducklake_data_file where end_snapshot is null"
+        ).fetchone()[0]
+
+    def snapshots() -> int:
+        return con.execute(f"select count(*) from ducklake_snapshots('{lake}')").fetchone()[0]
+
+    files_before, snapshots_before = live_files(), snapshots()
+    cutoff = f"now() - interval '{float(retain_days) * 86400:.0f} seconds'"
+    con.execute(f"call ducklake_flush_inlined_data('{lake}')")
+    con.execute(f"call ducklake_merge_adjacent_files('{lake}')")
+    con.execute(f"call ducklake_expire_snapshots('{lake}', older_than => {cutoff})")
+    deleted = con.execute(f"call ducklake_cleanup_old_files('{lake}', older_than => {cutoff})").fetchall()
+    return LakeMaintenance(files_before, live_files(), snapshots_before, snapshots(), len(deleted),
+                           retain_days)
+
+
 def compact(
     path: Path | None = None,
     *,
@@ -160,10 +203,7 @@ def compact(
 ) -> list[Compaction]:
     """Compact the working warehouse file (or ``path``) under the warehouse lock."""
     if backends.is_ducklake():
-        raise RuntimeError(
-            "compaction applies to the DuckDB warehouse file; on DuckLake use DuckLake's own"
-            " maintenance (ducklake_merge_adjacent_files, ducklake_expire_snapshots)"
-        )
+        raise RuntimeError("compaction applies to the DuckDB warehouse file; on DuckLake run maintain_lake")
     target = Path(path or settings.warehouse_path())
     if not target.exists():
         raise FileNotFoundError(f"{target} does not exist yet: run `kejiwatch run` first")

@@ -15,9 +15,20 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--dry-run", help="only report each table's layout and what would be done")
         ] = False,
     ) -> None:
-        """Rewrite the dbt tables whose deleted rows or small row groups passed the threshold."""
+        """Rewrite the dbt tables whose deleted rows or small row groups passed the threshold
+        (on DuckLake: flush inlined rows, merge files, expire snapshots older than a week)."""
+        from warehouse import backends, db
         from warehouse import compact as compaction
         from warehouse.db import WarehouseBusy
+
+        if backends.is_ducklake():
+            if dry_run:
+                typer.echo("DuckLake: maintenance would flush, merge files and expire snapshots"
+                           " older than 7 days (dry run: nothing done)")
+                return
+            with db.connect() as con:
+                typer.echo(compaction.maintain_lake(con).line())
+            return
 
         try:
             results = compaction.compact(dry_run=dry_run)
