@@ -18,9 +18,13 @@ from warehouse import db, dbt
 pytestmark = pytest.mark.timeout(900)  # generous: the machine is shared, dbt parse is slow
 
 LAYERS = ("staging", "intermediate", "marts")
-# The only column that may differ between an incremental and a full build: which extractor
-# version (set per build below) extracted the page.
-VOLATILE = {"int_page_extractions": ["extractor_version"]}
+# The only columns that may differ between an incremental and a full build: which extractor
+# version (set per build below) extracted the page, and when its extraction run started.
+VOLATILE = {
+    "int_page_extractions": ["extractor_version", "extracted_at"],
+    "int_indicator_mentions": ["extracted_at"],
+    "int_indicator_reports": ["extracted_at"],
+}
 
 
 def dbt_ok(args: list[str], wh: Path) -> dbt.DbtRun:
@@ -215,3 +219,32 @@ def test_dbt_waits_for_the_warehouse_lock(incremental) -> None:
     wh, _, _ = incremental
     with db.locked(wh), pytest.raises(db.WarehouseBusy):
         dbt.run_dbt(["run", "--select", "dim_period"], warehouse=wh, timeout=0.5)
+
+
+def test_tables_built_before_the_extraction_watermark_migrate_on_the_next_run(
+    dbt_warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warehouse whose extraction, mention and report tables predate extracted_at: the next
+    increment compares page ids once, adds the column, and the result equals a full refresh;
+    the increment after it goes by the watermark and still does."""
+    wh = fresh_warehouse(dbt_warehouse_path)
+    land(wh, landing.FIRST_BATCH[:3], with_attachment=True)
+    dbt_ok(["seed"], wh)
+    dbt_ok(["run"], wh)
+    with db.connect(wh) as con:
+        for table in ("int_page_extractions", "int_indicator_mentions", "int_indicator_reports"):
+            con.execute(f"alter table intermediate.{table} drop column extracted_at")
+    monkeypatch.setenv("KEJIWATCH_EXTRACTOR_VERSION", "migrating")
+    land(wh, landing.FIRST_BATCH[3:])
+    dbt_ok(["run"], wh)
+    migrated = one(wh, "select count(*), count(extracted_at) from intermediate.int_indicator_mentions")
+    assert 0 < migrated[1] < migrated[0]  # the new pages' mentions carry it, the old ones not
+    land(wh, landing.SECOND_BATCH)
+    dbt_ok(["run"], wh)
+    # history stays unstamped: the watermark only ever compares against the latest stamp
+    unstamped = one(wh, "select count(*) from intermediate.int_page_extractions where extracted_at is null")
+    assert unstamped == (3,)
+    snap = tmp_path / "migrated.duckdb"
+    relations = snapshot(wh, snap)
+    dbt_ok(["run", "--full-refresh"], wh)
+    assert_same_tables(wh, snap, relations)

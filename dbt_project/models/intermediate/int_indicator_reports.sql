@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_page_extractions') }}
 {{
     config(
         materialized='incremental',
@@ -18,6 +19,10 @@
     and per report for list counts; the wide evidence columns of history are not rewritten.
     Portal attributes are read when a report is written: after changing raw.portals, run with
     --full-refresh. -#}
+
+{#- Text reports carry their page's extracted_at; a table built before that column existed
+    compares every page state once (the branch below) and gains it. -#}
+{%- set by_watermark = kw_incremental_with('extracted_at') %}
 
 with
 
@@ -58,6 +63,52 @@ portals as (
 
 ),
 
+{% if by_watermark %}
+
+    watermark as (
+
+        select coalesce(max(extracted_at), cast('-infinity' as timestamp)) as extracted_at
+        from {{ this }}
+        where evidence_kind = 'text'
+
+    ),
+
+    new_extractions as (
+
+        -- The page versions extracted since this model last ran, with facts or without: their
+        -- reports are new, and a new version of a URL may supersede the earlier ones.
+        select extractions.page_version_id
+        from {{ ref('int_page_extractions') }} as extractions
+        where extractions.extracted_at > (select watermark.extracted_at from watermark)
+
+    ),
+
+    scoped_urls as (
+
+        select pages.url
+        from pages
+        semi join new_extractions on pages.page_version_id = new_extractions.page_version_id
+
+        union
+
+        -- enterprise lists are few and compared report by report below
+        select pages.url
+        from pages
+        semi join list_counts on pages.page_version_id = list_counts.page_version_id
+
+    ),
+
+    version_pages as (
+
+        -- every version of those URLs, so the newest of each is known
+        select pages.*
+        from pages
+        semi join scoped_urls on pages.url = scoped_urls.url
+
+    ),
+
+{% endif %}
+
 latest_versions as (
 
     -- An edit of a page is a new page version of the same URL; the newest one speaks for it.
@@ -66,7 +117,7 @@ latest_versions as (
         row_number() over (
             partition by url order by fetched_at desc, page_version_id desc
         ) = 1 as is_latest_version
-    from pages
+    from {{ 'version_pages' if by_watermark else 'pages' }}
     where duplicate_of is null
 
 ),
@@ -75,11 +126,12 @@ latest_versions as (
 
     page_states as (
 
-        -- Whether each page version is superseded now: ~100k narrow rows, not ~1M reports.
+        -- Whether each page version is superseded now: ~100k narrow rows, not ~1M reports
+        -- (with the watermark, only the versions of the URLs this run may change).
         select
             pages.page_version_id,
             not coalesce(latest_versions.is_latest_version, true) as is_superseded
-        from pages
+        from {{ 'version_pages' if by_watermark else 'pages' }} as pages
         left join latest_versions on pages.page_version_id = latest_versions.page_version_id
 
     ),
@@ -87,10 +139,13 @@ latest_versions as (
     stored_text_pages as (
 
         select distinct
-            page_version_id,
-            is_superseded
-        from {{ this }}
-        where evidence_kind = 'text'
+            stored.page_version_id,
+            stored.is_superseded
+        from {{ this }} as stored
+        {% if by_watermark %}
+            semi join page_states on stored.page_version_id = page_states.page_version_id
+        {% endif %}
+        where stored.evidence_kind = 'text'
 
     ),
 
@@ -197,7 +252,10 @@ reports as (
             ),
             false
         ) as is_official_publisher,
-        not coalesce(latest_versions.is_latest_version, true) as is_superseded
+        not coalesce(latest_versions.is_latest_version, true) as is_superseded,
+
+        ---------- lineage
+        unioned.extracted_at
 
     from unioned
     left join pages on unioned.page_version_id = pages.page_version_id

@@ -10,6 +10,10 @@ Pages that the crawler marked ``duplicate_of`` another page version are not extr
 must not be counted twice); they get a row with status ``duplicate`` so they stay traceable.
 A page that makes the extractor raise gets status ``failed`` and the error text: bad input is
 recorded, it never fails the build.
+
+Every row of one run carries the same ``extracted_at``, later than any stored one, so the models
+downstream take the page versions extracted since their own last run by that watermark instead
+of comparing ids with the ~1M mentions they hold.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import os
 import tempfile
 import traceback
 import types
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 # Pages are read and extracted in batches so memory stays flat on a large landing.
 BATCH_SIZE = 2000
@@ -33,6 +37,7 @@ COLUMNS = [
     ("extraction_error", "varchar"),
     ("extractor_version", "varchar"),
     ("facts_json", "varchar"),
+    ("extracted_at", "timestamp"),
 ]
 NAMES = [name for name, _ in COLUMNS]
 
@@ -107,8 +112,27 @@ def _extractor_version(indicators_module) -> str:
     return str(version or "unversioned")
 
 
+def _run_stamp(session, this, incremental: bool) -> str:
+    """This run's extracted_at: now (UTC), or just after the latest stored stamp should the clock
+    be behind it, so a later run's stamp is always the greater one."""
+    stamp = datetime.now(UTC).replace(tzinfo=None)
+    # Looked up rather than tried: a failed statement would abort dbt's transaction. Literals,
+    # not parameters: DuckDB imports pandas for a statement given Python parameters.
+    has_column = incremental and session.execute(
+        "select count(*) from duckdb_columns()"
+        f" where database_name = '{this.database}' and schema_name = '{this.schema}'"
+        f" and table_name = '{this.identifier}' and column_name = 'extracted_at'"
+    ).fetchone()[0]
+    if has_column:  # else a table built before the column existed: this run adds it
+        latest = session.execute(f"select max(extracted_at) from {this}").fetchone()[0]
+        if latest is not None and latest >= stamp:
+            stamp = latest + timedelta(microseconds=1)
+    return stamp.isoformat(sep=" ")
+
+
 def model(dbt, session):
-    dbt.config(materialized="incremental", unique_key="page_version_id", incremental_strategy="append")
+    dbt.config(materialized="incremental", unique_key="page_version_id", incremental_strategy="append",
+               on_schema_change="append_new_columns")
 
     pages = dbt.ref("stg_raw__pages")
     portals = dbt.ref("stg_raw__portals")
@@ -132,6 +156,7 @@ def model(dbt, session):
     session.execute(f"create or replace temp table {OUTPUT} ({', '.join(f'{c} {t}' for c, t in COLUMNS)})")
     columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in COLUMNS) + "}"
 
+    stamp = _run_stamp(session, dbt.this, dbt.is_incremental)
     reader = session.cursor()  # a second cursor reads while this one writes
     result = reader.execute(query)
     extract = page_context_cls = version = None
@@ -151,7 +176,7 @@ def model(dbt, session):
                 version = _extractor_version(indicators)
             with open(batch_file, "w", encoding="utf-8") as out:
                 for row in batch:
-                    values = _extract_page(row, extract, page_context_cls, version)
+                    values = (*_extract_page(row, extract, page_context_cls, version), stamp)
                     record = dict(zip(NAMES, values, strict=True))
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
             session.execute(insert)
