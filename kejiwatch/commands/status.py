@@ -106,7 +106,26 @@ def read_build(con: Any) -> dict[str, Any]:
     if "dim_document" in tables:
         newest = con.execute("select max(fetched_at) from marts.dim_document").fetchone()[0]
     return {"state": "built" if tables else "never", "marts_tables": len(tables), "facts": facts,
-            "newest_fetched_at": newest}
+            "newest_fetched_at": newest, "compaction_due": compaction_due(con)}
+
+
+def compaction_due(con: Any) -> list[str]:
+    """The dbt tables increments fragmented past the threshold (warehouse.compact): not a
+    problem, the weekly maintain_warehouse run rewrites them, but worth a line."""
+    from warehouse import compact
+
+    due = []
+    for schema, name in compact.dbt_tables(con):
+        if compact.layout(con, schema, name).needs_compaction():
+            due.append(f"{schema}.{name}")
+    return due
+
+
+def _compaction_note(due: list[str]) -> str:
+    if not due:
+        return ""
+    tables = "1 table" if len(due) == 1 else f"{len(due)} tables"
+    return f"; {tables} due for compaction (weekly maintain_warehouse, or `kejiwatch compact`)"
 
 
 def read_dbt_run(run_results: Path) -> dict[str, Any] | None:
@@ -440,7 +459,8 @@ def render(st: Status) -> None:
          "state": build.get("state") or ("busy" if busy else "-"),
          "when": "",
          "detail": ", ".join(f"{t}={n}" for t, n in build.get("facts", {}).items())
-         + (f"; newest page fetched {_fmt(newest)}" if newest else "")},
+         + (f"; newest page fetched {_fmt(newest)}" if newest else "")
+         + _compaction_note(build.get("compaction_due") or [])},
     ]
     if dbt_run:
         stages.append({"stage": "dbt (last invocation)",
