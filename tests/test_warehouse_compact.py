@@ -140,12 +140,12 @@ def test_the_cli_reports_then_compacts(isolated_warehouse: Path) -> None:
 
     dry = CliRunner().invoke(app, ["compact", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "1 due for compaction (dry run: nothing rewritten)" in dry.output
+    assert "1 table, 1 due for compaction (dry run: nothing rewritten)" in dry.output
     done = CliRunner().invoke(app, ["compact"])
     assert done.exit_code == 0, done.output
     assert "marts.fct_example: 243,900 rows, 14 row groups (ideal 2)" in done.output
     assert re.search(r"rewritten to [234] row groups", done.output), done.output
-    assert "1 rewritten" in done.output
+    assert "1 table, 1 rewritten" in done.output
 
 
 def _fragment_ids_only(path: Path) -> None:

@@ -85,11 +85,15 @@ class Compaction:
 
     def line(self) -> str:
         b = self.before
-        head = (f"{b.schema}.{b.name}: {b.rows:,} rows, {b.row_groups} row groups"
+        head = (f"{b.schema}.{b.name}: {b.rows:,} rows, {_row_groups(b.row_groups)}"
                 f" (ideal {b.ideal_row_groups}), {b.dead_fraction:.0%} deleted")
         if self.after is None:
             return f"{head} - left as is"
-        return f"{head} - rewritten to {self.after.row_groups} row groups in {self.seconds:.1f}s"
+        return f"{head} - rewritten to {_row_groups(self.after.row_groups)} in {self.seconds:.1f}s"
+
+
+def _row_groups(n: int) -> str:
+    return "1 row group" if n == 1 else f"{n} row groups"
 
 
 def dbt_tables(con: duckdb.DuckDBPyConnection, schemas: Iterable[str] = DBT_SCHEMAS) -> list[tuple[str, str]]:

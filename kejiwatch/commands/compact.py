@@ -42,7 +42,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(result.line())
         due = sum(r.before.needs_compaction() for r in results)
         rewritten = sum(r.rewritten for r in results)
+        tables = "1 table" if len(results) == 1 else f"{len(results)} tables"
         if dry_run:
-            typer.echo(f"{len(results)} tables, {due} due for compaction (dry run: nothing rewritten)")
+            typer.echo(f"{tables}, {due} due for compaction (dry run: nothing rewritten)")
         else:
-            typer.echo(f"{len(results)} tables, {rewritten} rewritten")
+            typer.echo(f"{tables}, {rewritten} rewritten")
