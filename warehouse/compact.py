@@ -37,6 +37,13 @@ ROW_GROUP_ROWS = 122_880  # DuckDB's default row group size
 MAX_DEAD_FRACTION = 0.2
 # ...or when it holds this many row groups more than its rows need.
 MAX_EXTRA_ROW_GROUPS = 8
+# DuckLake: snapshots (time travel) and the files only they reference are kept this long.
+LAKE_RETAIN_DAYS = 7.0
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 table', '24 tables': the counts in the lines this module's callers print."""
+    return f"1 {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @dataclass(frozen=True)
@@ -85,15 +92,11 @@ class Compaction:
 
     def line(self) -> str:
         b = self.before
-        head = (f"{b.schema}.{b.name}: {b.rows:,} rows, {_row_groups(b.row_groups)}"
+        head = (f"{b.schema}.{b.name}: {b.rows:,} rows, {counted(b.row_groups, 'row group')}"
                 f" (ideal {b.ideal_row_groups}), {b.dead_fraction:.0%} deleted")
         if self.after is None:
             return f"{head} - left as is"
-        return f"{head} - rewritten to {_row_groups(self.after.row_groups)} in {self.seconds:.1f}s"
-
-
-def _row_groups(n: int) -> str:
-    return "1 row group" if n == 1 else f"{n} row groups"
+        return f"{head} - rewritten to {counted(self.after.row_groups, 'row group')} in {self.seconds:.1f}s"
 
 
 def dbt_tables(con: duckdb.DuckDBPyConnection, schemas: Iterable[str] = DBT_SCHEMAS) -> list[tuple[str, str]]:
@@ -122,6 +125,11 @@ def layout(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> TableLayou
     return TableLayout(schema, name, int(rows), int(stored_rows or 0), int(row_groups))
 
 
+def layouts(con: duckdb.DuckDBPyConnection) -> list[TableLayout]:
+    """The layout of every dbt table, in schema and name order."""
+    return [layout(con, schema, name) for schema, name in dbt_tables(con)]
+
+
 def rewrite(con: duckdb.DuckDBPyConnection, table: TableLayout) -> None:
     """Rewrite one table compactly, in its scan order, in a single transaction."""
     scratch = f'"{table.schema}"."{table.name}__kw_compact"'
@@ -144,8 +152,7 @@ def compact_connection(
     max_extra: int = MAX_EXTRA_ROW_GROUPS,
 ) -> list[Compaction]:
     results: list[Compaction] = []
-    for schema, name in dbt_tables(con):
-        before = layout(con, schema, name)
+    for before in layouts(con):
         if dry_run or not before.needs_compaction(max_dead, max_extra):
             results.append(Compaction(before, None))
             continue
@@ -153,7 +160,8 @@ def compact_connection(
         rewrite(con, before)
         # Written now, so the old blocks are free before the next table is copied.
         con.execute("checkpoint")
-        results.append(Compaction(before, layout(con, schema, name), time.perf_counter() - began))
+        after = layout(con, before.schema, before.name)
+        results.append(Compaction(before, after, time.perf_counter() - began))
     return results
 
 
@@ -174,7 +182,9 @@ class LakeMaintenance:
                 f" days), {self.files_deleted} unreferenced files deleted")
 
 
-def maintain_lake(con: duckdb.DuckDBPyConnection, *, retain_days: float = 7.0) -> LakeMaintenance:
+def maintain_lake(
+    con: duckdb.DuckDBPyConnection, *, retain_days: float = LAKE_RETAIN_DAYS
+) -> LakeMaintenance:
     """DuckLake's maintenance on the attached lake: time travel keeps ``retain_days`` days."""
     lake = backends.LAKE_ALIAS
     meta = f"__ducklake_metadata_{lake}"

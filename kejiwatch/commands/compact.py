@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         if backends.is_ducklake():
             if dry_run:
                 typer.echo("DuckLake: maintenance would flush, merge files and expire snapshots"
-                           " older than 7 days (dry run: nothing done)")
+                           f" older than {compaction.LAKE_RETAIN_DAYS:g} days (dry run: nothing done)")
                 return
             with db.connect() as con:
                 typer.echo(compaction.maintain_lake(con).line())
@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(result.line())
         due = sum(r.before.needs_compaction() for r in results)
         rewritten = sum(r.rewritten for r in results)
-        tables = "1 table" if len(results) == 1 else f"{len(results)} tables"
+        tables = compaction.counted(len(results), "table")
         if dry_run:
             typer.echo(f"{tables}, {due} due for compaction (dry run: nothing rewritten)")
         else:

@@ -114,18 +114,16 @@ def compaction_due(con: Any) -> list[str]:
     problem, the weekly maintain_warehouse run rewrites them, but worth a line."""
     from warehouse import compact
 
-    due = []
-    for schema, name in compact.dbt_tables(con):
-        if compact.layout(con, schema, name).needs_compaction():
-            due.append(f"{schema}.{name}")
-    return due
+    return [f"{t.schema}.{t.name}" for t in compact.layouts(con) if t.needs_compaction()]
 
 
 def _compaction_note(due: list[str]) -> str:
     if not due:
         return ""
-    tables = "1 table" if len(due) == 1 else f"{len(due)} tables"
-    return f"; {tables} due for compaction (weekly maintain_warehouse, or `kejiwatch compact`)"
+    from warehouse.compact import counted
+
+    return (f"; {counted(len(due), 'table')} due for compaction"
+            " (weekly maintain_warehouse, or `kejiwatch compact`)")
 
 
 def read_dbt_run(run_results: Path) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ extractions as (
         and n_facts > 0
         {% if kw_incremental_with('extracted_at') %}
             and extracted_at > (
-                select coalesce(max(t.extracted_at), '-infinity'::timestamp) from {{ this }} as t
+                select coalesce(max(t.extracted_at), cast('-infinity' as timestamp)) from {{ this }} as t
             )
         {% elif is_incremental() %}
             -- distinct first: a hash of ~100k page ids, not of every mention's
