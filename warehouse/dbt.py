@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,6 +200,30 @@ def release_duckdb() -> None:
         DuckDBConnectionManager.close_all_connections()
 
 
+@contextmanager
+def _long_lived_objects_frozen() -> Iterator[Callable[[Any], None]]:
+    """Keep Python's cyclic garbage collector off dbt's long-lived objects during an invocation.
+
+    The loaded project (manifest, graph, macros: millions of objects) lives for the whole
+    invocation, and every full collection walked all of it again: on the 100k-page warehouse
+    bench, collections took 0.75-0.95 s of a 9-10 s incremental `dbt run`, 0.37-0.56 s frozen.
+    ``gc.freeze()`` moves the objects that exist now into a generation the collector skips; it
+    runs before the invocation and again (through the returned dbt event callback) once the
+    project is loaded, just before the nodes run. New garbage is collected as usual; the frozen
+    objects are handed back to the collector after."""
+    import gc
+
+    def freeze_loaded_project(event: Any) -> None:
+        if event.info.name == "ConcurrencyLine":  # logged once the project is loaded
+            gc.freeze()
+
+    gc.freeze()
+    try:
+        yield freeze_loaded_project
+    finally:
+        gc.unfreeze()
+
+
 def run_dbt(args: list[str], *, warehouse: Path | None = None, timeout: float = 900) -> DbtRun:
     """Run one dbt command (e.g. ``["build", "--select", "marts"]``) in-process, on the DuckDB
     file under the lock or on the DuckLake (``warehouse`` then does not apply).
@@ -220,7 +244,8 @@ def run_dbt(args: list[str], *, warehouse: Path | None = None, timeout: float = 
             full_args.append("--no-write-json")
         release_duckdb()  # never reuse a handle an interrupted invocation left behind
         try:
-            outcome = dbtRunner().invoke(full_args)
+            with _long_lived_objects_frozen() as freeze_loaded_project:
+                outcome = dbtRunner(callbacks=[freeze_loaded_project]).invoke(full_args)
         finally:
             release_duckdb()
         if skip_manifest:
