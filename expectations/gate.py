@@ -217,11 +217,21 @@ def _record_once(con: duckdb.DuckDBPyConnection, result: GateResult, quarantine:
             failing = failing.drop_duplicates(["mention_id", "expectation"])
             con.register("kw_failing", failing)
             try:
-                con.execute("""
-                    delete from audit.quarantined_mentions q
+                released = """
+                    from audit.quarantined_mentions q
                     where not exists (select 1 from kw_failing f
                                       where f.mention_id = q.mention_id and f.expectation = q.expectation)
-                """)
+                """
+                # logged before they go: the marts take released reports back by this log
+                con.execute(
+                    f"""
+                    insert into audit.quarantine_releases
+                        (mention_id, page_version_id, expectation, quarantined_at, released_at, gate_run_id)
+                    select mention_id, page_version_id, expectation, quarantined_at, $now, $run {released}
+                """,
+                    {"now": _now(), "run": result.gate_run_id},
+                )
+                con.execute(f"delete {released}")
                 # an anti-join rather than ON CONFLICT DO NOTHING: DuckLake has neither keys nor
                 # ON CONFLICT; kw_failing holds each (mention, rule) pair once
                 added = con.execute(

@@ -128,6 +128,17 @@ create table if not exists audit.quarantined_mentions (
     primary key (mention_id, expectation)
 );
 
+-- [fact candidate] quarantine entries the facts gate released (the mention passes again), so the
+-- marts take the report back without comparing every report id.
+create table if not exists audit.quarantine_releases (
+    mention_id       varchar not null,
+    page_version_id  varchar,
+    expectation      varchar not null,
+    quarantined_at   timestamp not null,
+    released_at      timestamp not null,
+    gate_run_id      varchar not null
+);
+
 -- ---- crawler extensions (issue 5); ALTERs keep warehouses created before them working ----
 -- list pages: hash of the body, and whether every article it links was resolved (landed, or
 -- permanently gone), so an unchanged *and complete* list page lets the next run stop there.

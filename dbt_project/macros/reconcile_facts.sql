@@ -15,15 +15,19 @@
     conflicts with any smaller figure, an upper bound ("不足") with any larger one.
     value_spread is max - min of all supporting values.
 
-    Incremental (see fct_*.sql): reports_signature fingerprints a grain's supporting reports
-    (bit_xor of their ids' hashes); a run recomputes only grains whose fingerprint changed or
-    that are new, and a post-hook deletes grains left without any current report. -#}
+    Incremental by load stamp: a run recomputes the grains with a report that
+    fct_indicator_reports loaded after this table's latest loaded_at (a new report, or one
+    superseded now) and the grains of quarantined reports (few; fct_indicator_reports dropped
+    them), each from all its current reports. A grain left without any current report yields a
+    tombstone row (n_reports = 0) that replaces the stored row and that the post-hook deletes
+    in the same transaction (kw_delete_tombstones). reports_signature fingerprints a grain's
+    supporting reports (bit_xor of their ids' hashes). -#}
 {% macro reconcile_facts(fact_family) %}
 
-{#- A table built before reports_signature existed is recomputed in full once, then
-    incrementally (macros/incremental_state.sql). -#}
-{%- set incremental = kw_incremental_with('reports_signature') %}
-
+{#- A table built before loaded_at existed is recomputed in full once, then incrementally
+    (macros/incremental_state.sql). -#}
+{%- set incremental = kw_incremental_with('loaded_at') %}
+{{ kw_touched_reports_depends_on() }}
 with
 
 current_reports as (
@@ -33,29 +37,11 @@ current_reports as (
 
 ),
 
-signatures as (
-
-    select
-        fact_id,
-        bit_xor(hash(report_id)) as reports_signature
-    -- the model itself, not the CTE: a second reference would make DuckDB materialize every
-    -- column of the family's reports
-    from {{ ref('fct_indicator_reports') }}
-    where fact_family = '{{ fact_family }}' and not is_superseded
-    group by fact_id
-
-),
-
 {% if incremental %}
 
     changed as (
 
-        select signatures.fact_id
-        from signatures
-        anti join {{ this }} as existing
-            on
-                signatures.fact_id = existing.fact_id
-                and signatures.reports_signature = existing.reports_signature
+        select distinct touched.fact_id from ({{ kw_touched_reports(fact_family) }}) as touched
 
     ),
 
@@ -132,7 +118,8 @@ support as (
         min(ranked.value) filter (where ranked.qualifier in ('exact', 'approx')) as min_point,
         max(ranked.value) filter (where ranked.qualifier in ('exact', 'approx')) as max_point,
         max(ranked.value) filter (where ranked.qualifier = 'over') as max_lower_bound,
-        min(ranked.value) filter (where ranked.qualifier = 'under') as min_upper_bound
+        min(ranked.value) filter (where ranked.qualifier = 'under') as min_upper_bound,
+        bit_xor(hash(ranked.report_id)) as reports_signature
     from ranked
     inner join grain_units on ranked.fact_id = grain_units.fact_id
     group by ranked.fact_id
@@ -180,7 +167,7 @@ final as (
         support.value_spread,
         support.min_value,
         support.max_value,
-        signatures.reports_signature,
+        support.reports_signature,
 
         ---------- chosen evidence
         chosen.evidence_kind,
@@ -190,14 +177,42 @@ final as (
         chosen.publisher_type,
         chosen.is_official_publisher,
         chosen.published_at,
-        chosen.fetched_at
+        chosen.fetched_at,
+
+        ---------- lineage
+        {{ kw_load_stamp(incremental) }} as loaded_at
 
     from chosen
     inner join support on chosen.fact_id = support.fact_id
-    inner join signatures on chosen.fact_id = signatures.fact_id
+
+),
+
+{% if is_incremental() %}
+
+    tombstones as (
+
+        -- the recomputed grains left without a current report (the first run after loaded_at
+        -- was added recomputes every grain, so every stored one is a candidate)
+        select
+            gone.fact_id,
+            0 as n_reports
+        from {{ 'changed' if incremental else this }} as gone
+        anti join chosen on gone.fact_id = chosen.fact_id
+
+    ),
+
+{% endif %}
+
+facts as (
+
+    select * from final
+    {% if is_incremental() %}
+        union all by name
+        select * from tombstones
+    {% endif %}
 
 )
 
-select * from final
+select * from facts
 
 {% endmacro %}

@@ -13,17 +13,28 @@ import pytest
 import synthetic_landing as landing
 from conftest import fresh_warehouse, land, one, rows
 
+from expectations import gate
 from warehouse import db, dbt
 
 pytestmark = pytest.mark.timeout(900)  # generous: the machine is shared, dbt parse is slow
 
 LAYERS = ("staging", "intermediate", "marts")
 # The only columns that may differ between an incremental and a full build: which extractor
-# version (set per build below) extracted the page, and when its extraction run started.
+# version (set per build below) extracted the page, when its extraction run started, and when
+# a model last wrote the row (loaded_at, the stamp models downstream read changes by).
 VOLATILE = {
     "int_page_extractions": ["extractor_version", "extracted_at"],
     "int_indicator_mentions": ["extracted_at"],
-    "int_indicator_reports": ["extracted_at"],
+    "int_indicator_reports": ["extracted_at", "loaded_at"],
+    "fct_indicator_reports": ["loaded_at"],
+    "fct_contracts": ["loaded_at"],
+    "fct_enterprises": ["loaded_at"],
+    "fct_platforms": ["loaded_at"],
+    "indicator_yoy": ["loaded_at"],
+    "region_indicator_coverage": ["loaded_at"],
+    "bi_indicator_series": ["loaded_at"],
+    "bi_latest_values": ["loaded_at"],
+    "bi_coverage": ["loaded_at"],
 }
 
 
@@ -172,8 +183,8 @@ def test_incremental_marts_after_a_quarantine_equal_a_full_refresh(
 
 
 def test_a_report_released_from_quarantine_returns_incrementally(incremental, tmp_path: Path) -> None:
-    """When the gate stops quarantining a report (its rule was fixed), the next incremental run
-    of the marts puts it back: the marts then equal a full refresh."""
+    """When the facts gate stops quarantining a report (its rule was fixed), the next
+    incremental run of the marts puts it back: the marts then equal a full refresh."""
     wh, _, _ = incremental
     report_id, page_version_id = one(
         wh,
@@ -188,8 +199,11 @@ def test_a_report_released_from_quarantine_returns_incrementally(incremental, tm
         )
     dbt_ok(["run", "--select", "marts"], wh)
     assert rows(wh, "select 1 from marts.fct_indicator_reports where report_id = ?", [report_id]) == []
-    with db.connect(wh) as con:
-        con.execute("delete from audit.quarantined_mentions where expectation = 'test_release'")
+    # the real facts gate: the planted rule does not fail now, so the gate releases the report
+    # and logs the release, by which the marts take it back
+    gate.run_facts_gate(warehouse=wh)
+    released = "select mention_id from audit.quarantine_releases where expectation = 'test_release'"
+    assert rows(wh, released) == [(report_id,)]
     dbt_ok(["run", "--select", "marts"], wh)
     assert rows(wh, "select 1 from marts.fct_indicator_reports where report_id = ?", [report_id]) == [(1,)]
     snap = tmp_path / "after_release.duckdb"
@@ -224,9 +238,9 @@ def test_dbt_waits_for_the_warehouse_lock(incremental) -> None:
 def test_tables_built_before_the_extraction_watermark_migrate_on_the_next_run(
     dbt_warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A warehouse whose extraction, mention and report tables predate extracted_at: the next
-    increment compares page ids once, adds the column, and the result equals a full refresh;
-    the increment after it goes by the watermark and still does."""
+    """A warehouse whose tables predate extracted_at and loaded_at: the next increment compares
+    page ids once, recomputes the marts in full (deleting what is gone), adds the columns, and
+    the result equals a full refresh; the increment after it goes by the stamps and still does."""
     wh = fresh_warehouse(dbt_warehouse_path)
     land(wh, landing.FIRST_BATCH[:3], with_attachment=True)
     dbt_ok(["seed"], wh)
@@ -234,11 +248,19 @@ def test_tables_built_before_the_extraction_watermark_migrate_on_the_next_run(
     with db.connect(wh) as con:
         for table in ("int_page_extractions", "int_indicator_mentions", "int_indicator_reports"):
             con.execute(f"alter table intermediate.{table} drop column extracted_at")
+        stamped = [name for name, columns in VOLATILE.items() if "loaded_at" in columns]
+        for schema, table in con.execute(
+            "select schema_name, table_name from duckdb_tables() where table_name in"
+            f" ({', '.join(repr(t) for t in stamped)})"
+        ).fetchall():
+            con.execute(f"alter table {schema}.{table} drop column loaded_at")
     monkeypatch.setenv("KEJIWATCH_EXTRACTOR_VERSION", "migrating")
     land(wh, landing.FIRST_BATCH[3:])
     dbt_ok(["run"], wh)
     migrated = one(wh, "select count(*), count(extracted_at) from intermediate.int_indicator_mentions")
     assert 0 < migrated[1] < migrated[0]  # the new pages' mentions carry it, the old ones not
+    # the marts were rewritten in full once: every row carries loaded_at
+    assert one(wh, "select count(*) = count(loaded_at) from marts.fct_contracts") == (True,)
     land(wh, landing.SECOND_BATCH)
     dbt_ok(["run"], wh)
     # history stays unstamped: the watermark only ever compares against the latest stamp

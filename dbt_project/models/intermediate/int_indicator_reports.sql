@@ -17,6 +17,7 @@
     Incremental: a run (re)writes only the reports that are new or whose is_superseded flag
     changed (a newer version of their URL arrived), found per page version for text mentions
     and per report for list counts; the wide evidence columns of history are not rewritten.
+    Every row written carries the run's loaded_at, by which fct_indicator_reports takes them.
     Portal attributes are read when a report is written: after changing raw.portals, run with
     --full-refresh. -#}
 
@@ -255,7 +256,8 @@ reports as (
         not coalesce(latest_versions.is_latest_version, true) as is_superseded,
 
         ---------- lineage
-        unioned.extracted_at
+        unioned.extracted_at,
+        {{ kw_load_stamp(kw_incremental_with('loaded_at')) }} as loaded_at
 
     from unioned
     left join pages on unioned.page_version_id = pages.page_version_id

@@ -4,11 +4,7 @@
         unique_key='fact_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook=[
-            "delete from {{ this }} where fact_id not in
-                (select fact_id from {{ ref('fct_indicator_reports') }}
-                 where fact_family = 'contract' and not is_superseded)"
-        ]
+        post_hook=["{{ kw_delete_tombstones('n_reports') }}"]
     )
 }}
 

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('stg_audit__quarantine_releases') }}
 {{
     config(
         materialized='incremental',
@@ -16,11 +17,15 @@
     hash) and its keys into every dimension. Reports the facts gate quarantined are left out
     (they stay listed in audit.quarantined_mentions with the reason).
 
-    Incremental: a run rewrites the reports of the page versions whose reports are new, no
-    longer quarantined or whose superseded flag changed (found by comparing per page version the
-    count and flag of the reports that belong here with those stored), and the post-hook deletes
-    what the gate has quarantined since; the evidence of history is not rewritten. After
-    changing a seed, run with --full-refresh. -#}
+    Incremental by load stamp: a run (re)writes the reports int_indicator_reports loaded after
+    this table's latest loaded_at (new reports, and reports whose superseded flag changed) and
+    the reports the facts gate released from quarantine that are not here; the post-hook
+    deletes what the gate has quarantined since. Every row written carries the run's loaded_at,
+    by which the fact families and coverage marts find what changed; the evidence of history is
+    not rewritten. A table built before loaded_at existed is rewritten once. After changing a
+    seed, run with --full-refresh. -#}
+
+{%- set by_stamp = kw_incremental_with('loaded_at') %}
 
 with
 
@@ -42,45 +47,25 @@ quarantined as (
 
 ),
 
-{% if is_incremental() %}
+{% if by_stamp %}
 
-    expected_pages as (
+    changed as (
 
-        -- Per page version, how many of its reports belong here and whether they are
-        -- superseded (a flag of the page version): ~100k rows compared instead of ~1M reports.
-        select
-            reports.page_version_id,
-            reports.is_superseded,
-            count(*) as n_reports
         -- the model itself, not the CTE: a second reference makes DuckDB materialize every
         -- column of ~1M reports
-        from {{ ref('int_indicator_reports') }} as reports
-        anti join quarantined on reports.report_id = quarantined.mention_id
-        group by reports.page_version_id, reports.is_superseded
+        select loaded.report_id
+        from {{ ref('int_indicator_reports') }} as loaded
+        where {{ kw_loaded_since_this('loaded') }}
 
-    ),
+        union
 
-    stored_pages as (
-
-        select
-            page_version_id,
-            is_superseded,
-            count(*) as n_reports
-        from {{ this }}
-        group by page_version_id, is_superseded
-
-    ),
-
-    changed_pages as (
-
-        -- New reports, a flipped superseded flag, or a report released from quarantine.
-        select expected_pages.page_version_id
-        from expected_pages
-        anti join stored_pages
-            on
-                expected_pages.page_version_id = stored_pages.page_version_id
-                and expected_pages.is_superseded = stored_pages.is_superseded
-                and expected_pages.n_reports = stored_pages.n_reports
+        -- released reports that are not back yet (releases are few, ids compared one by one)
+        select releases.mention_id as report_id
+        from {{ ref('stg_audit__quarantine_releases') }} as releases
+        where not exists (
+            select 1 from {{ this }} as stored
+            where stored.report_id = releases.mention_id
+        )
 
     ),
 
@@ -91,16 +76,7 @@ final as (
     select
         ---------- ids
         reports.report_id,
-        md5(
-            concat_ws(
-                '|',
-                lookup.region_key,
-                reports.period_key,
-                reports.indicator_key,
-                reports.level,
-                reports.measure
-            )
-        ) as fact_id,
+        {{ kw_fact_id('lookup.region_key', 'reports') }} as fact_id,
         lookup.region_key,
         reports.period_key,
         reports.indicator_key,
@@ -134,7 +110,10 @@ final as (
         reports.is_official_publisher,
         reports.is_superseded,
         reports.published_at,
-        reports.fetched_at
+        reports.fetched_at,
+
+        ---------- lineage
+        {{ kw_load_stamp(by_stamp) }} as loaded_at
 
     from reports
     inner join lookup
@@ -142,8 +121,8 @@ final as (
             reports.region_name = lookup.region_name
             and reports.region_code is not distinct from lookup.region_code
     anti join quarantined on reports.report_id = quarantined.mention_id
-    {% if is_incremental() %}
-        semi join changed_pages on reports.page_version_id = changed_pages.page_version_id
+    {% if by_stamp %}
+        semi join changed on reports.report_id = changed.report_id
     {% endif %}
 
 )

@@ -4,12 +4,7 @@
         unique_key='fact_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook=[
-            "delete from {{ this }} where fact_id not in (
-                select fact_id from {{ ref('fct_contracts') }}
-                union all select fact_id from {{ ref('fct_enterprises') }}
-                union all select fact_id from {{ ref('fct_platforms') }})"
-        ]
+        post_hook=["{{ kw_delete_tombstones('period_year') }}"]
     )
 }}
 
@@ -17,10 +12,13 @@
     quarter or month, next to the same region, indicator, level and measure one year earlier.
 
     Incremental: a row depends only on its fact's value and on the value of the fact one year
-    earlier. A run recomputes the facts whose value or unit is new or changed, and the facts one
-    year after them (or after a fact that is gone); the post-hook deletes the rows of facts
-    that are gone. -#}
+    earlier. A run recomputes the facts of the grains kw_touched_reports names (new, changed or
+    gone) and the facts one year after them; a gone fact leaves a tombstone that the post-hook
+    deletes. Every row written carries the run's loaded_at, by which bi_indicator_series finds
+    the facts whose previous year changed. -#}
 
+{%- set incremental = kw_incremental_with('loaded_at') %}
+{{ kw_touched_reports_depends_on() }}
 with
 
 facts as (
@@ -79,11 +77,17 @@ all_series as (
 
 ),
 
-{% if is_incremental() %}
+{% if incremental %}
+
+    touched as (
+
+        select distinct touched.fact_id from ({{ kw_touched_reports() }}) as touched
+
+    ),
 
     changed as (
 
-        -- Facts whose value is new or changed, and facts that are gone.
+        -- The grains of the touched facts, whether they are still here or gone.
         select
             all_series.region_key,
             all_series.indicator_key,
@@ -91,11 +95,7 @@ all_series as (
             all_series.measure,
             all_series.period_key
         from all_series
-        anti join {{ this }} as existing
-            on
-                all_series.fact_id = existing.fact_id
-                and all_series.value is not distinct from existing.value
-                and all_series.unit is not distinct from existing.unit
+        semi join touched on all_series.fact_id = touched.fact_id
         union
         select
             existing.region_key,
@@ -104,7 +104,7 @@ all_series as (
             existing.measure,
             existing.period_key
         from {{ this }} as existing
-        anti join facts on existing.fact_id = facts.fact_id
+        semi join touched on existing.fact_id = touched.fact_id
 
     ),
 
@@ -175,7 +175,10 @@ compared as (
         case
             when previous.value <> 0
                 then round(100.0 * (series.value - previous.value) / abs(previous.value), 2)
-        end as yoy_change_pct
+        end as yoy_change_pct,
+
+        ---------- lineage
+        {{ kw_load_stamp(incremental) }} as loaded_at
 
     from series
     left join facts as previous
@@ -186,6 +189,30 @@ compared as (
             and series.measure = previous.measure
             and series.previous_period_key = previous.period_key
 
+),
+
+{% if is_incremental() %}
+
+    tombstones as (
+
+        -- the touched facts that are gone (on the first run after loaded_at was added, every
+        -- stored fact that is gone)
+        select gone.fact_id
+        from {{ 'touched' if incremental else this }} as gone
+        anti join all_series on gone.fact_id = all_series.fact_id
+
+    ),
+
+{% endif %}
+
+final as (
+
+    select * from compared
+    {% if is_incremental() %}
+        union all by name
+        select * from tombstones
+    {% endif %}
+
 )
 
-select * from compared
+select * from final

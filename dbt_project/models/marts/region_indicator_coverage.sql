@@ -4,13 +4,7 @@
         unique_key='coverage_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook=[
-            "delete from {{ this }} as existing where not exists (
-                select 1 from {{ ref('fct_indicator_reports') }} as reports
-                where not reports.is_superseded
-                    and reports.region_key = existing.region_key
-                    and reports.indicator_key = existing.indicator_key)"
-        ]
+        post_hook=["{{ kw_delete_tombstones('n_reports') }}"]
     )
 }}
 
@@ -19,12 +13,13 @@
     which portals reported it.
 
     Incremental: a row depends only on the current reports of its region × indicator (a fact's
-    grain includes both, so its conflict flag does too). reports_signature fingerprints them
-    (bit_xor of their ids' hashes); a run recomputes only the rows whose fingerprint changed or
-    that are new, and the post-hook deletes rows left without any current report. -#}
+    grain includes both, so its conflict flag does too). A run recomputes the cells of the
+    reports kw_touched_reports names, each from all its current reports; a cell left without
+    any leaves a tombstone that the post-hook deletes. reports_signature fingerprints a cell's
+    current reports (bit_xor of their ids' hashes). -#}
 
-{%- set incremental = kw_incremental_with('reports_signature') %}
-
+{%- set incremental = kw_incremental_with('loaded_at') %}
+{{ kw_touched_reports_depends_on() }}
 with
 
 all_reports as (
@@ -34,23 +29,27 @@ all_reports as (
 
 ),
 
-signatures as (
-
-    select
-        region_key,
-        indicator_key,
-        bit_xor(hash(report_id)) as reports_signature
-    -- the model itself, not the CTE all_reports: a CTE referenced more than once is
-    -- materialized by DuckDB with every column (quotes included) of ~1M reports
-    from {{ ref('fct_indicator_reports') }}
-    where not is_superseded
-    group by region_key, indicator_key
-
-),
-
 {% if incremental %}
 
-    {{ kw_reports_of_changed_grains('all_reports', 'signatures', ['region_key', 'indicator_key']) }}
+    changed as (
+
+        select distinct
+            touched.region_key,
+            touched.indicator_key
+        from ({{ kw_touched_reports() }}) as touched
+
+    ),
+
+    reports as (
+
+        select all_reports.*
+        from all_reports
+        semi join changed
+            on
+                all_reports.region_key = changed.region_key
+                and all_reports.indicator_key = changed.indicator_key
+
+    ),
 
 {% else %}
 
@@ -106,7 +105,11 @@ coverage as (
         ---------- range
         min(periods.start_date) as first_period_start,
         max(periods.end_date) as last_period_end,
-        string_agg(distinct reports.portal_id, ',' order by reports.portal_id) as reporting_portals
+        string_agg(distinct reports.portal_id, ',' order by reports.portal_id) as reporting_portals,
+        bit_xor(hash(reports.report_id)) as reports_signature,
+
+        ---------- lineage
+        {{ kw_load_stamp(incremental) }} as loaded_at
 
     from reports
     inner join periods on reports.period_key = periods.period_key
@@ -115,16 +118,30 @@ coverage as (
 
 ),
 
+{% if is_incremental() %}
+
+    tombstones as (
+
+        -- the changed cells left without current reports (on the first run after loaded_at was
+        -- added, every stored cell)
+        select md5(concat_ws('|', gone.region_key, gone.indicator_key)) as coverage_id
+        from {{ 'changed' if incremental else this }} as gone
+        anti join coverage
+            on
+                gone.region_key = coverage.region_key
+                and gone.indicator_key = coverage.indicator_key
+
+    ),
+
+{% endif %}
+
 final as (
 
-    select
-        coverage.*,
-        signatures.reports_signature
-    from coverage
-    inner join signatures
-        on
-            coverage.region_key = signatures.region_key
-            and coverage.indicator_key = signatures.indicator_key
+    select * from coverage
+    {% if is_incremental() %}
+        union all by name
+        select * from tombstones
+    {% endif %}
 
 )
 

@@ -4,13 +4,7 @@
         unique_key='coverage_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook=[
-            "delete from {{ this }} as existing where not exists (
-                select 1 from {{ ref('fct_indicator_reports') }} as reports
-                where not reports.is_superseded
-                    and reports.portal_id = existing.portal_id
-                    and reports.indicator_key = existing.indicator_key)"
-        ]
+        post_hook=["{{ kw_delete_tombstones('n_reports') }}"]
     )
 }}
 
@@ -20,15 +14,15 @@
     region × indicator view of the same question is marts.region_indicator_coverage.
 
     Incremental: a row depends on the publisher's current reports of the indicator and on the
-    facts they support, whose choice and conflict depend on every current report of the same
-    region × indicator. reports_signature fingerprints the fingerprints of those region ×
-    indicator report sets; a run recomputes the rows whose fingerprint changed or that are new
-    (a superset of what changed), and the post-hook deletes rows left without any current
-    report. Labels come from dim_source / dim_indicator: after changing raw.portals or a seed,
-    run with --full-refresh. -#}
+    facts they support, whose choice and conflict depend on every current report of the fact. A
+    run recomputes the rows of the reports kw_touched_reports names and of every publisher with
+    a current report of a touched fact, each from all its current reports; a row left without
+    any leaves a tombstone that the post-hook deletes. reports_signature fingerprints a row's
+    current reports (bit_xor of their ids' hashes). Labels come from dim_source / dim_indicator:
+    after changing raw.portals or a seed, run with --full-refresh. -#}
 
-{%- set incremental = kw_incremental_with('reports_signature') %}
-
+{%- set incremental = kw_incremental_with('loaded_at') %}
+{{ kw_touched_reports_depends_on() }}
 with
 
 all_reports as (
@@ -38,51 +32,42 @@ all_reports as (
 
 ),
 
-region_signatures as (
-
-    select
-        region_key,
-        indicator_key,
-        bit_xor(hash(report_id)) as region_signature
-    -- the model itself, not the CTE all_reports: a CTE referenced more than once is
-    -- materialized by DuckDB with every column (quotes included) of ~1M reports
-    from {{ ref('fct_indicator_reports') }}
-    where not is_superseded
-    group by region_key, indicator_key
-
-),
-
-portal_regions as (
-
-    select distinct
-        portal_id,
-        indicator_key,
-        region_key
-    from {{ ref('fct_indicator_reports') }}
-    where not is_superseded
-
-),
-
-signatures as (
-
-    select
-        portal_regions.portal_id,
-        portal_regions.indicator_key,
-        bit_xor(
-            hash(portal_regions.region_key, region_signatures.region_signature)
-        ) as reports_signature
-    from portal_regions
-    inner join region_signatures
-        on
-            portal_regions.region_key = region_signatures.region_key
-            and portal_regions.indicator_key = region_signatures.indicator_key
-    group by portal_regions.portal_id, portal_regions.indicator_key
-
-),
-
 {% if incremental %}
 
-    {{ kw_reports_of_changed_grains('all_reports', 'signatures', ['portal_id', 'indicator_key']) }}
+    touched as (
+
+        {{ kw_touched_reports() }}
+
+    ),
+
+    changed as (
+
+        select
+            touched.portal_id,
+            touched.indicator_key
+        from touched
+        union
+        -- the model itself, not the CTE all_reports: a CTE referenced more than once is
+        -- materialized by DuckDB with every column (quotes included) of ~1M reports
+        select
+            supporting.portal_id,
+            supporting.indicator_key
+        from {{ ref('fct_indicator_reports') }} as supporting
+        semi join touched on supporting.fact_id = touched.fact_id
+        where not supporting.is_superseded
+
+    ),
+
+    reports as (
+
+        select all_reports.*
+        from all_reports
+        semi join changed
+            on
+                all_reports.portal_id = changed.portal_id
+                and all_reports.indicator_key = changed.indicator_key
+
+    ),
 
 {% else %}
 
@@ -156,7 +141,8 @@ coverage as (
         min(periods.start_date) as first_period_start_date,
         max(periods.end_date) as last_period_end_date,
         max(reports.published_at) as last_published_at,
-        max(reports.fetched_at) as last_fetched_at
+        max(reports.fetched_at) as last_fetched_at,
+        bit_xor(hash(reports.report_id)) as reports_signature
 
     from reports
     left join facts on reports.fact_id = facts.fact_id
@@ -192,16 +178,42 @@ labelled as (
         coverage.last_period_end_date,
         coverage.last_published_at,
         coverage.last_fetched_at,
-        signatures.reports_signature
+        coverage.reports_signature,
+
+        ---------- lineage
+        {{ kw_load_stamp(incremental) }} as loaded_at
 
     from coverage
-    inner join signatures
-        on
-            coverage.portal_id = signatures.portal_id
-            and coverage.indicator_key = signatures.indicator_key
     left join sources on coverage.portal_id = sources.portal_id
     left join indicators on coverage.indicator_key = indicators.indicator_key
 
+),
+
+{% if is_incremental() %}
+
+    tombstones as (
+
+        -- the changed rows left without current reports (on the first run after loaded_at was
+        -- added, every stored row)
+        select md5(concat_ws('|', gone.portal_id, gone.indicator_key)) as coverage_id
+        from {{ 'changed' if incremental else this }} as gone
+        anti join coverage
+            on
+                gone.portal_id = coverage.portal_id
+                and gone.indicator_key = coverage.indicator_key
+
+    ),
+
+{% endif %}
+
+final as (
+
+    select * from labelled
+    {% if is_incremental() %}
+        union all by name
+        select * from tombstones
+    {% endif %}
+
 )
 
-select * from labelled
+select * from final

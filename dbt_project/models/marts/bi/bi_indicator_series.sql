@@ -4,12 +4,7 @@
         unique_key='fact_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook=[
-            "delete from {{ this }} where fact_id not in (
-                select fact_id from {{ ref('fct_contracts') }}
-                union all select fact_id from {{ ref('fct_enterprises') }}
-                union all select fact_id from {{ ref('fct_platforms') }})"
-        ]
+        post_hook=["{{ kw_delete_tombstones('n_reports') }}"]
     )
 }}
 
@@ -21,10 +16,13 @@
 
     Incremental: a row is a function of its fact's chosen report (whose evidence never changes),
     its support figures and its year-over-year values, and of the dimensions (seeds and
-    raw.portals: after changing them, run with --full-refresh). A run compares those narrow
-    columns with this table and rewrites only the facts that are new or differ; the post-hook
-    deletes the rows of facts that are gone. -#}
+    raw.portals: after changing them, run with --full-refresh). A run rewrites the facts of the
+    grains kw_touched_reports names and the facts indicator_yoy loaded since this table's latest
+    loaded_at (their previous year changed); a gone fact leaves a tombstone that the post-hook
+    deletes. -#}
 
+{%- set incremental = kw_incremental_with('loaded_at') %}
+{{ kw_touched_reports_depends_on() }}
 with
 
 all_facts as (
@@ -52,59 +50,15 @@ yoy as (
 
 ),
 
-{% if is_incremental() %}
-
-    fact_figures as (
-
-        -- narrow columns read from the models themselves: a second reference to all_facts would
-        -- make DuckDB materialize every column of every fact
-        {%- for family_model in ['fct_contracts', 'fct_enterprises', 'fct_platforms'] %}
-            select
-                fact_id,
-                chosen_report_id,
-                value,
-                unit,
-                qualifier,
-                n_reports,
-                n_sources,
-                has_conflict,
-                value_spread
-            from {{ ref(family_model) }}
-            {{ "union all" if not loop.last }}
-        {%- endfor %}
-
-    ),
+{% if incremental %}
 
     changed as (
 
-        select
-            fact_figures.fact_id,
-            fact_figures.chosen_report_id,
-            fact_figures.value,
-            fact_figures.unit,
-            fact_figures.qualifier,
-            fact_figures.n_reports,
-            fact_figures.n_sources,
-            fact_figures.has_conflict,
-            fact_figures.value_spread,
-            yoy.previous_value,
-            yoy.yoy_change_pct
-        from fact_figures
-        left join yoy on fact_figures.fact_id = yoy.fact_id
-        except
-        select
-            existing.fact_id,
-            existing.chosen_report_id,
-            existing.value,
-            existing.unit,
-            existing.qualifier,
-            existing.n_reports,
-            existing.n_sources,
-            existing.has_conflict,
-            existing.value_spread,
-            existing.previous_value,
-            existing.yoy_change_pct
-        from {{ this }} as existing
+        select touched.fact_id from ({{ kw_touched_reports() }}) as touched
+        union
+        select loaded.fact_id
+        from {{ ref('indicator_yoy') }} as loaded
+        where {{ kw_loaded_since_this('loaded') }}
 
     ),
 
@@ -205,7 +159,10 @@ series as (
         facts.page_title as evidence_page_title,
         facts.url as evidence_url,
         facts.published_at,
-        facts.fetched_at
+        facts.fetched_at,
+
+        ---------- lineage
+        {{ kw_load_stamp(incremental) }} as loaded_at
 
     from facts
     left join indicators on facts.indicator_key = indicators.indicator_key
@@ -214,6 +171,41 @@ series as (
     left join sources on facts.chosen_portal_id = sources.portal_id
     left join yoy on facts.fact_id = yoy.fact_id
 
+),
+
+{% if is_incremental() %}
+
+    present_facts as (
+
+        -- read from the models: a second reference to all_facts would make DuckDB materialize
+        -- every column of every fact
+        {%- for family_model in ['fct_contracts', 'fct_enterprises', 'fct_platforms'] %}
+            select fact_id from {{ ref(family_model) }}
+            {{ "union all" if not loop.last }}
+        {%- endfor %}
+
+    ),
+
+    tombstones as (
+
+        -- the changed facts that are gone (on the first run after loaded_at was added, every
+        -- stored fact that is gone)
+        select gone.fact_id
+        from {{ 'changed' if incremental else this }} as gone
+        anti join present_facts on gone.fact_id = present_facts.fact_id
+
+    ),
+
+{% endif %}
+
+final as (
+
+    select * from series
+    {% if is_incremental() %}
+        union all by name
+        select * from tombstones
+    {% endif %}
+
 )
 
-select * from series
+select * from final

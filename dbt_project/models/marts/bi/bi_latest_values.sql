@@ -4,9 +4,7 @@
         unique_key='latest_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook=[
-            "delete from {{ this }} where fact_id not in (select fact_id from {{ ref('bi_indicator_series') }})"
-        ]
+        post_hook=["{{ kw_delete_tombstones('n_periods') }}"]
     )
 }}
 
@@ -15,10 +13,13 @@
     with the series' period count, for "latest figures" tiles and maps. Periods whose dates are
     unknown are used only when the series has nothing else.
 
-    Incremental: the choice of the latest fact runs on narrow columns of every series; a run rewrites only the
-    series whose latest fact, period count or that fact's value, support or year-over-year
-    figures differ from this table, and the post-hook deletes series that are gone. -#}
+    Incremental: a run recomputes the series with a fact bi_indicator_series loaded since this
+    table's latest loaded_at and the series of the grains kw_touched_reports names (a fact of
+    theirs may be gone); a series left without facts leaves a tombstone that the post-hook
+    deletes. -#}
 
+{%- set incremental = kw_incremental_with('loaded_at') %}
+{{ kw_touched_reports_depends_on() }}
 with
 
 series as (
@@ -27,68 +28,63 @@ series as (
 
 ),
 
+{% if incremental %}
+
+    changed as (
+
+        select
+            loaded.region_key,
+            loaded.indicator_key,
+            loaded.level,
+            loaded.measure
+        from {{ ref('bi_indicator_series') }} as loaded
+        where {{ kw_loaded_since_this('loaded') }}
+        union
+        select
+            touched.region_key,
+            touched.indicator_key,
+            touched.level,
+            touched.measure
+        from ({{ kw_touched_reports() }}) as touched
+
+    ),
+
+{% endif %}
+
 latest_facts as (
 
     -- arg_min over a tuple, not a window: one hash aggregate instead of two sorts of every
     -- fact. The tuple orders by end date desc, start date asc, publish time desc (unknown
     -- dates last), then fact id.
     select
-        md5(concat_ws('|', region_key, indicator_key, level, measure)) as latest_id,
+        md5(concat_ws('|', facts.region_key, facts.indicator_key, facts.level, facts.measure)) as latest_id,
         arg_min(
-            fact_id,
+            facts.fact_id,
             (
-                period_end_date is null,
-                -coalesce(epoch(period_end_date), 0),
-                period_start_date is null,
-                coalesce(epoch(period_start_date), 0),
-                published_at is null,
-                -coalesce(epoch(published_at), 0),
-                fact_id
+                facts.period_end_date is null,
+                -coalesce(epoch(facts.period_end_date), 0),
+                facts.period_start_date is null,
+                coalesce(epoch(facts.period_start_date), 0),
+                facts.published_at is null,
+                -coalesce(epoch(facts.published_at), 0),
+                facts.fact_id
             )
         ) as fact_id,
         count(*) as n_periods
     -- the model itself, not the CTE series: a CTE referenced more than once is materialized
     -- by DuckDB with every column (quotes included) of ~650k facts
-    from {{ ref('bi_indicator_series') }}
-    group by region_key, indicator_key, level, measure
+    from {{ ref('bi_indicator_series') }} as facts
+    {% if incremental %}
+        semi join changed
+            on
+                facts.region_key = changed.region_key
+                and facts.indicator_key = changed.indicator_key
+                and facts.level = changed.level
+                and facts.measure = changed.measure
+    {% endif %}
+    group by facts.region_key, facts.indicator_key, facts.level, facts.measure
 
 ),
-
-{% if is_incremental() %}
-
-    changed as (
-
-        select
-            latest_facts.latest_id,
-            latest_facts.fact_id,
-            latest_facts.n_periods,
-            series.chosen_report_id,
-            series.value,
-            series.unit,
-            series.qualifier,
-            series.has_conflict,
-            series.previous_value,
-            series.yoy_change_pct
-        from latest_facts
-        inner join {{ ref('bi_indicator_series') }} as series
-            on latest_facts.fact_id = series.fact_id
-        except
-        select
-            existing.latest_id,
-            existing.fact_id,
-            existing.n_periods,
-            existing.chosen_report_id,
-            existing.value,
-            existing.unit,
-            existing.qualifier,
-            existing.has_conflict,
-            existing.previous_value,
-            existing.yoy_change_pct
-        from {{ this }} as existing
-
-    ),
-
-{% endif %}
 
 latest as (
 
@@ -127,14 +123,52 @@ latest as (
         series.evidence_quote,
         series.evidence_url,
         series.published_at,
-        series.fetched_at
+        series.fetched_at,
+
+        ---------- lineage
+        {{ kw_load_stamp(incremental) }} as loaded_at
 
     from latest_facts
     inner join series on latest_facts.fact_id = series.fact_id
+
+),
+
+{% if is_incremental() %}
+
+    {% if incremental %}
+
+        changed_series as (
+
+            select
+                md5(
+                    concat_ws('|', changed.region_key, changed.indicator_key, changed.level, changed.measure)
+                ) as latest_id
+            from changed
+
+        ),
+
+    {% endif %}
+
+    tombstones as (
+
+        -- the changed series left without facts (on the first run after loaded_at was added,
+        -- every stored series)
+        select gone.latest_id
+        from {{ 'changed_series' if incremental else this }} as gone
+        anti join latest_facts on gone.latest_id = latest_facts.latest_id
+
+    ),
+
+{% endif %}
+
+final as (
+
+    select * from latest
     {% if is_incremental() %}
-        semi join changed on latest_facts.latest_id = changed.latest_id
+        union all by name
+        select * from tombstones
     {% endif %}
 
 )
 
-select * from latest
+select * from final
