@@ -67,3 +67,14 @@
 {% macro kw_delete_tombstones(column) %}
     delete from {{ this }} where coalesce({{ column }}, 0) = 0
 {% endmacro %}
+
+{#- The rows a mart writes: `rows`, plus on an incremental run the CTE `tombstones` (keys left
+    without any current report, which kw_delete_tombstones removes after they replaced the
+    stored rows). -#}
+{% macro kw_with_tombstones(rows) %}
+    select * from {{ rows }}
+    {%- if is_incremental() %}
+        union all by name
+        select * from tombstones
+    {%- endif %}
+{% endmacro %}

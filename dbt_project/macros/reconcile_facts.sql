@@ -205,11 +205,7 @@ final as (
 
 facts as (
 
-    select * from final
-    {% if is_incremental() %}
-        union all by name
-        select * from tombstones
-    {% endif %}
+    {{ kw_with_tombstones('final') }}
 
 )
 

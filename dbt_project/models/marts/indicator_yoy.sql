@@ -207,11 +207,7 @@ compared as (
 
 final as (
 
-    select * from compared
-    {% if is_incremental() %}
-        union all by name
-        select * from tombstones
-    {% endif %}
+    {{ kw_with_tombstones('compared') }}
 
 )
 

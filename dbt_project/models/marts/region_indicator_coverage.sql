@@ -137,11 +137,7 @@ coverage as (
 
 final as (
 
-    select * from coverage
-    {% if is_incremental() %}
-        union all by name
-        select * from tombstones
-    {% endif %}
+    {{ kw_with_tombstones('coverage') }}
 
 )
 

@@ -208,11 +208,7 @@ labelled as (
 
 final as (
 
-    select * from labelled
-    {% if is_incremental() %}
-        union all by name
-        select * from tombstones
-    {% endif %}
+    {{ kw_with_tombstones('labelled') }}
 
 )
 

@@ -200,11 +200,7 @@ series as (
 
 final as (
 
-    select * from series
-    {% if is_incremental() %}
-        union all by name
-        select * from tombstones
-    {% endif %}
+    {{ kw_with_tombstones('series') }}
 
 )
 

@@ -163,11 +163,7 @@ latest as (
 
 final as (
 
-    select * from latest
-    {% if is_incremental() %}
-        union all by name
-        select * from tombstones
-    {% endif %}
+    {{ kw_with_tombstones('latest') }}
 
 )
 
