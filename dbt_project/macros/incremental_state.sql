@@ -29,7 +29,10 @@
     {%- endif -%}
 {% endmacro %}
 
-{#- The rows of `relation` loaded after this model's own latest loaded_at. -#}
+{#- The rows of `relation` loaded after this model's own latest loaded_at (all of them while this
+    table is empty: a mart may have no row yet, e.g. no platform figures so far). -#}
 {% macro kw_loaded_since_this(relation) %}
-    {{ relation }}.loaded_at > (select max(t.loaded_at) from {{ this }} as t)
+    {{ relation }}.loaded_at > (
+        select coalesce(max(t.loaded_at), cast('-infinity' as timestamp)) from {{ this }} as t
+    )
 {% endmacro %}

@@ -270,3 +270,20 @@ def test_tables_built_before_the_extraction_watermark_migrate_on_the_next_run(
     relations = snapshot(wh, snap)
     dbt_ok(["run", "--full-refresh"], wh)
     assert_same_tables(wh, snap, relations)
+
+
+def test_a_mart_that_is_still_empty_fills_in_incrementally(dbt_warehouse_path: Path, tmp_path: Path) -> None:
+    """A first crawl without any platform figure leaves fct_platforms empty; its load stamp is
+    then unknown, and the next increment must still take every platform report."""
+    wh = fresh_warehouse(dbt_warehouse_path)
+    land(wh, [landing.SHENYANG_2023])
+    dbt_ok(["seed"], wh)
+    dbt_ok(["run"], wh)
+    assert one(wh, "select count(*) from marts.fct_platforms") == (0,)
+    land(wh, [landing.LIAONING_PLATFORMS, landing.YINGKOU_2023])
+    dbt_ok(["run"], wh)
+    assert one(wh, "select count(*) > 0 from marts.fct_platforms") == (True,)
+    snap = tmp_path / "filled.duckdb"
+    relations = snapshot(wh, snap)
+    dbt_ok(["run", "--full-refresh"], wh)
+    assert_same_tables(wh, snap, relations)
