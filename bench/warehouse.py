@@ -12,6 +12,8 @@ pair with the SAME dbt command for the full and the incremental build:
   runs in a row, each after ``--new-pages`` more page versions; the median one is compared (the
   first increment after a full build finds freshly written tables, the later ones the layout
   increments leave behind, which is what a running pipeline sees);
+  Then one more incremental run with no new page, which splits the increment into what any
+  dbt invocation costs on this warehouse and what the new pages add;
 * ``dbt build`` (models and all their data tests): the incremental build after ``--new-pages``
   more, then the full build as ``dbt build --full-refresh`` (everything rebuilt from raw, on
   the landing plus the two increments). The row counts it gives are compared with the
@@ -272,6 +274,21 @@ def pair(label: str, full: dict, inc: dict) -> dict:
     return {"ratio": ratio, "ratio_with_import": with_import}
 
 
+def fixed_and_marginal(full: dict, noop: dict, inc: dict, new_pages: int) -> dict:
+    """Split the incremental run into what any invocation costs (the run with no new page) and
+    what the new pages add, each as a share of the full run."""
+    fixed = noop["elapsed_s"] / full["elapsed_s"]
+    marginal_s = inc["elapsed_s"] - noop["elapsed_s"]
+    marginal = marginal_s / full["elapsed_s"]
+    print(f"of which any invocation costs {noop['elapsed_s']:.1f} s (no new page) = {fixed:.3f} of the"
+          f" full run; the {new_pages:,} pages add {marginal_s:.1f} s = {marginal:.3f}")
+    emit("run_noop_s", round(noop["elapsed_s"], 2), "s", note="incremental dbt run with no new page")
+    emit("run_noop_over_full", round(fixed, 4), "ratio")
+    emit("run_new_pages_over_full", round(marginal, 4), "ratio",
+         note=f"(incremental - no-op) / full, {new_pages} new pages")
+    return {"noop_over_full": fixed, "new_pages_s": marginal_s, "new_pages_over_full": marginal}
+
+
 def incremental_only(opts: argparse.Namespace) -> None:
     """Land --new-pages more into --workdir's built warehouse and time the incremental `dbt run`
     (and `dbt build` with --with-tests) against the full builds recorded in RESULTS_JSON."""
@@ -338,7 +355,12 @@ def main() -> None:
         results["incremental_runs_s"] = [round(r["elapsed_s"], 2) for r in runs]
         results["incremental_run"] = sorted(runs, key=lambda r: r["elapsed_s"])[len(runs) // 2]
         results["after_incremental_run"] = in_child(counts, warehouse)
-        phases = ["full_run", "incremental_run"]
+        # The same command with nothing new: what any incremental invocation costs on this
+        # warehouse (dbt's start, its per-node work, the SQL that finds nothing to do).
+        results["noop_run"] = in_child(build, warehouse, ["run"], "no new pages")
+        print(f"incremental run with no new page: {results['noop_run']['elapsed_s']:.1f}s"
+              f" {results['noop_run']['layers_s']}", flush=True)
+        phases = ["full_run", "incremental_run", "noop_run"]
         if not opts.no_build_pair:
             offset = opts.pages + opts.increments * opts.new_pages
             results["land_new_2"] = in_child(land, warehouse, offset, opts.new_pages)
@@ -353,6 +375,8 @@ def main() -> None:
         print(f"incremental runs, {opts.new_pages:,} new pages each: {results['incremental_runs_s']} s;"
               " the median is compared")
         results["run"] = pair("run", results["full_run"], results["incremental_run"])
+        results["run_split"] = fixed_and_marginal(results["full_run"], results["noop_run"],
+                                                  results["incremental_run"], opts.new_pages)
         if not opts.no_build_pair:
             results["build"] = pair("build", results["full_build"], results["incremental_build"])
             same = {k: v for k, v in results["after_full_build"].items() if k != "file_mb"} == {
