@@ -1,5 +1,6 @@
 """A small client of Airflow 3's REST API (v2) for what kejiwatch does with a running Airflow:
-wait for health, list DAGs, post an asset event (ingest a URL now), follow DAG runs.
+wait for health, list DAGs, post an asset event (ingest a URL now), create a backfill,
+follow DAG runs and read what their tasks returned.
 
 Authentication is SimpleAuthManager's: POST /auth/token with the admin login of
 :mod:`kejiwatch.airflow_env`, then a bearer token.
@@ -7,6 +8,7 @@ Authentication is SimpleAuthManager's: POST /auth/token with the admin login of
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,6 +93,43 @@ class AirflowAPI:
     def dag_runs(self, dag_id: str) -> list[dict[str, Any]]:
         body = self.request("GET", f"/dags/{dag_id}/dagRuns", params={"order_by": "-run_after", "limit": 50})
         return body["dag_runs"]
+
+    def create_backfill(self, dag_id: str, from_date: str, to_date: str, *,
+                        conf: dict[str, Any] | None = None, reprocess_behavior: str = "none",
+                        max_active_runs: int = 1) -> dict[str, Any]:
+        """Ask the scheduler for runs of ``dag_id`` at every logical date of its schedule in
+        [from_date, to_date] (ISO date-times); ``reprocess_behavior``: none, failed or completed."""
+        body = {"dag_id": dag_id, "from_date": from_date, "to_date": to_date, "dag_run_conf": conf or {},
+                "reprocess_behavior": reprocess_behavior, "max_active_runs": max_active_runs}
+        return self.request("POST", "/backfills", json=body)
+
+    def wait_for_backfill(self, backfill_id: int, timeout: float = 300, poll: float = 2) -> dict[str, Any]:
+        """Wait until the scheduler marks the backfill completed (all its runs have ended)."""
+        deadline = time.monotonic() + timeout
+        backfill: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            backfill = self.request("GET", f"/backfills/{backfill_id}")
+            if backfill.get("completed_at"):
+                return backfill
+            time.sleep(poll)
+        raise AirflowAPIError(f"backfill {backfill_id} not completed in {timeout:.0f}s (last: {backfill})")
+
+    def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
+        """The state of each task of a run (a mapped task: the state of its last instance listed)."""
+        body = self.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 100})
+        return {t["task_id"]: t["state"] for t in body["task_instances"]}
+
+    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
+        """The value a task instance pushed (its return value by default)."""
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}"
+        value = self.request("GET", path)["value"]
+        # The native format is the column as stored: JSON, or JSON text on some databases.
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
 
     def wait_for_run(self, dag_id: str, *, after: set[str] | None = None, states: set[str] | None = None,
                      timeout: float = 300, poll: float = 2) -> dict[str, Any]:
