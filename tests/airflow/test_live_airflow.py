@@ -115,6 +115,14 @@ def _articles_published(portal: str, year: int) -> set[str]:
             and a["published_date"].startswith(f"{year}-")}
 
 
+def _landed_urls(portal: str) -> set[str]:
+    from warehouse.db import connect
+
+    with connect(read_only=True) as con:
+        rows = con.execute("select url from raw.pages where portal_id = ?", [portal]).fetchall()
+    return {url for (url,) in rows}
+
+
 def _backfill_year(client: AirflowAPI, portal: str, year: int) -> tuple[str, dict]:
     """Backfill scrape_portals (yearly schedule) over one year for one portal; the run's id and
     what its end_run task counted."""
@@ -190,6 +198,7 @@ def test_api_lists_dags_and_asset_events_drive_ingest_and_build(live_airflow):
         assert totals["portals"] == 1 and totals["pages_landed"] == len(expected), totals
         assert totals["pages_out_of_range"] > 0, totals
         assert client.task_states("scrape_portals", run_id)["announce"] == "success"
+        assert _landed_urls(portal) == expected  # under the warehouse lock: waits for a running build
         print(f"\nlive Airflow test: {time.monotonic() - started:.0f}s after the components started")
     except Exception:
         for name, (_, log) in procs.items():
