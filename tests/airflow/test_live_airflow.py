@@ -85,9 +85,12 @@ def live_airflow(tmp_path, isolated_warehouse, replay_server_proxy):
         for proc, _ in procs.values():
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
+        # A short grace: the scheduler otherwise waits for the build it was running, and nothing
+        # of this temporary Airflow needs a clean stop (each process group is killed after it).
+        deadline = time.monotonic() + 10
         for name, (proc, log) in procs.items():
             try:
-                proc.wait(timeout=30)
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
