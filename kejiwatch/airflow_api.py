@@ -10,14 +10,31 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
+
+T = TypeVar("T")
 
 
 class AirflowAPIError(RuntimeError):
     pass
+
+
+def _poll(fetch: Callable[[], T], done: Callable[[T], bool], timeout: float,
+          poll: float) -> tuple[bool, T | None]:
+    """Call ``fetch`` every ``poll`` seconds until ``done`` holds for what it returned or
+    ``timeout`` passes; (whether it held, the last value fetched)."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = fetch()
+        if done(last):
+            return True, last
+        time.sleep(poll)
+    return False, last
 
 
 @dataclass
@@ -67,12 +84,9 @@ class AirflowAPI:
         return (body.get("scheduler") or {}).get("status") == "healthy"
 
     def wait_healthy(self, timeout: float = 120, poll: float = 2) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.healthy():
-                return
-            time.sleep(poll)
-        raise AirflowAPIError(f"Airflow at {self.base_url} not healthy after {timeout:.0f}s")
+        healthy, _ = _poll(self.healthy, bool, timeout, poll)
+        if not healthy:
+            raise AirflowAPIError(f"Airflow at {self.base_url} not healthy after {timeout:.0f}s")
 
     # --- DAGs, assets, runs -----------------------------------------------------------------
     def dag_ids(self) -> list[str]:
@@ -105,14 +119,12 @@ class AirflowAPI:
 
     def wait_for_backfill(self, backfill_id: int, timeout: float = 300, poll: float = 2) -> dict[str, Any]:
         """Wait until the scheduler marks the backfill completed (all its runs have ended)."""
-        deadline = time.monotonic() + timeout
-        backfill: dict[str, Any] = {}
-        while time.monotonic() < deadline:
-            backfill = self.request("GET", f"/backfills/{backfill_id}")
-            if backfill.get("completed_at"):
-                return backfill
-            time.sleep(poll)
-        raise AirflowAPIError(f"backfill {backfill_id} not completed in {timeout:.0f}s (last: {backfill})")
+        done, backfill = _poll(lambda: self.request("GET", f"/backfills/{backfill_id}"),
+                               lambda b: bool(b.get("completed_at")), timeout, poll)
+        if not done:
+            raise AirflowAPIError(
+                f"backfill {backfill_id} not completed in {timeout:.0f}s (last: {backfill})")
+        return backfill
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
         """The state of each task of a run (a mapped task: the state of its last instance listed)."""
@@ -136,14 +148,12 @@ class AirflowAPI:
         """Wait for a run of ``dag_id`` not in ``after`` (run ids) to reach one of ``states``."""
         states = states or {"success", "failed"}
         after = after or set()
-        deadline = time.monotonic() + timeout
-        last: dict[str, Any] | None = None
-        while time.monotonic() < deadline:
-            for run in self.dag_runs(dag_id):
-                if run["dag_run_id"] not in after:
-                    last = run
-                    if run["state"] in states:
-                        return run
-                    break
-            time.sleep(poll)
-        raise AirflowAPIError(f"no run of {dag_id} reached {sorted(states)} in {timeout:.0f}s (last: {last})")
+
+        def newest() -> dict[str, Any] | None:
+            return next((r for r in self.dag_runs(dag_id) if r["dag_run_id"] not in after), None)
+
+        done, last = _poll(newest, lambda run: run is not None and run["state"] in states, timeout, poll)
+        if not done:
+            raise AirflowAPIError(
+                f"no run of {dag_id} reached {sorted(states)} in {timeout:.0f}s (last: {last})")
+        return last
